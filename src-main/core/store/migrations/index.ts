@@ -1,0 +1,11 @@
+import type { Migration } from '../migration.ts';
+import { migration as m1 } from './0001_files.ts';
+import { migration as m2 } from './0002_batches.ts';
+import { migration as m3 } from './0003_requests.ts';
+import { migration as m4 } from './0004_backends.ts';
+import { migration as m5 } from './0005_events.ts';
+import { migration as m6 } from './0006_settings.ts';
+import { migration as m7 } from './0007_nodes.ts';
+
+/** In order; a new migration is a new file added at the end, never an edit of an old one. */
+export const migrations: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7];
