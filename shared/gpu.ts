@@ -16,6 +16,12 @@ export interface GpuInfo {
   temperatureC: number | null;
   temperatureSlowdownC: number | null;
   temperatureShutdownC: number | null;
+  /**
+   * Degrees C left before the GPU starts slowing itself down. From the absolute slowdown threshold
+   * when nvidia-smi reports one, else from the T.Limit margins that Ada and later GPUs report instead
+   * (`gpu_temp_tlimit` minus `gpu_temp_slow_tlimit_threshold`). Negative once past it.
+   */
+  temperatureSlowdownHeadroomC?: number | null;
   powerDrawW: number | null;
   powerLimitW: number | null;
   fanPercent: number | null;

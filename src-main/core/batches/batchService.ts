@@ -1,0 +1,326 @@
+import fs from 'node:fs';
+import type { BatchLogEntry, BatchSummary, ValidationReport } from '../../../shared/batch.ts';
+import { ACTIVE_STATUSES } from '../../../shared/batch.ts';
+import { ApiError } from '../../../shared/contract/index.ts';
+import type { ChangeFeed } from '../events/changeFeed.ts';
+import type { AlertSink } from '../events/alertSink.ts';
+import type { BatchRow, BatchesRepo } from '../store/batchesRepo.ts';
+import type { EventsRepo } from '../store/eventsRepo.ts';
+import type { FilesRepo } from '../store/filesRepo.ts';
+import { newId } from '../store/ids.ts';
+import type { RequestsRepo } from '../store/requestsRepo.ts';
+import { BatchRun } from './batchRun.ts';
+import { summarize } from './batchSummary.ts';
+import type { Executor } from './executor.ts';
+import type { FileStore } from './fileStore.ts';
+import { ingestFile } from './ingest/ingestFile.ts';
+
+const PROGRESS_EVERY_MS = 250;
+
+export interface CreateBatchInput {
+  inputFileId: string;
+  endpoint: string;
+  completionWindow?: string;
+  metadata?: Record<string, string> | null | undefined;
+  priority?: number;
+  model?: string | undefined;
+  name?: string | undefined;
+}
+
+/** Batch lifecycle: create (validate + queue), pause, resume, cancel, retry failed, finalize, resume after a crash. */
+export class BatchService {
+  private readonly o: {
+    dbPath: string;
+    batches: BatchesRepo;
+    requests: RequestsRepo;
+    events: EventsRepo;
+    files: FilesRepo;
+    fileStore: FileStore;
+    feed: ChangeFeed;
+    alerts: AlertSink;
+    executor: () => Executor;
+  };
+  private readonly dirty = new Set<string>();
+  private progressTimer: NodeJS.Timeout | null = null;
+  private readonly ingesting = new Map<string, Promise<void>>();
+
+  constructor(o: BatchService['o']) {
+    this.o = o;
+  }
+
+  // --- reads used by the lifecycle and by queries -------------------------------------------------
+
+  row(id: string): BatchRow {
+    const row = this.o.batches.get(id);
+    if (!row) throw new ApiError({ code: 'not_found', message: `No batch with id ${id}` });
+    return row;
+  }
+
+  summary(id: string): BatchSummary {
+    return summarize(this.row(id), this.o.executor().run(id));
+  }
+
+  log(batchId: string, level: BatchLogEntry['level'], message: string): void {
+    const entry = this.o.events.append(batchId, level, message);
+    this.o.feed.emit('batch.log', entry);
+  }
+
+  /** Coalesces progress: a batch running at thousands of requests a second emits a few updates a second. */
+  markChanged(id: string): void {
+    this.dirty.add(id);
+    if (!this.progressTimer) this.progressTimer = setTimeout(() => this.emitDirty(), PROGRESS_EVERY_MS);
+  }
+
+  private emitDirty(): void {
+    this.progressTimer = null;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    for (const id of ids) {
+      const row = this.o.batches.get(id);
+      if (row) this.o.feed.emit('batch.updated', summarize(row, this.o.executor().run(id)));
+    }
+  }
+
+  /** Emits now (status changes must not wait for the coalescing timer). */
+  emitNow(id: string): BatchSummary {
+    this.dirty.delete(id);
+    const s = this.summary(id);
+    this.o.feed.emit('batch.updated', s);
+    return s;
+  }
+
+  // --- create -----------------------------------------------------------------------------------
+
+  async validateContent(name: string, content: string): Promise<ValidationReport> {
+    const tmp = this.o.fileStore.tempPath(name);
+    fs.writeFileSync(tmp, content);
+    try {
+      const r = await ingestFile({ filePath: tmp });
+      return { ok: r.ok, lineCount: r.lineCount, model: r.model, endpoint: r.endpoint, errors: r.errors, preview: r.preview };
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+
+  /** The desktop's submit: validates first and creates nothing when any line is bad. */
+  async submitContent(input: { name: string; content: string; model?: string | undefined; priority: number; metadata?: Record<string, string> | undefined }): Promise<BatchSummary> {
+    const report = await this.validateContent(input.name, input.content);
+    if (!report.ok) {
+      const first = report.errors.slice(0, 5).map((e) => (e.line !== null ? `line ${e.line}: ${e.message}` : e.message)).join('; ');
+      throw new ApiError({ code: 'invalid_input', message: `${input.name} has ${report.errors.length} error(s); nothing was queued. ${first}`, issues: report.errors.map((e) => ({ path: e.line !== null ? `line ${e.line}` : '(file)', message: e.message })) });
+    }
+    const file = this.o.fileStore.saveText(input.name, 'batch', input.content);
+    return this.create({ inputFileId: file.id, endpoint: report.endpoint ?? '/v1/chat/completions', model: input.model, priority: input.priority, metadata: input.metadata, name: input.name });
+  }
+
+  /** OpenAI's create: the batch exists at once (validating); validation and queuing run in a worker thread. */
+  create(input: CreateBatchInput): BatchSummary {
+    const file = this.o.files.get(input.inputFileId);
+    if (!file || file.kind !== 'upload' || !file.path) throw new ApiError({ code: 'not_found', message: `No input file with id ${input.inputFileId}` });
+    const now = Date.now();
+    const id = newId('batch');
+    const row: BatchRow = {
+      id,
+      seq: this.o.batches.nextSeq(),
+      name: input.name ?? file.filename,
+      input_file_id: file.id,
+      endpoint: input.endpoint,
+      completion_window: input.completionWindow ?? '24h',
+      model: input.model ?? null,
+      status: 'validating',
+      priority: input.priority ?? 0,
+      metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+      errors: null,
+      output_file_id: this.o.fileStore.recordGenerated('batch_output', id, `${id}_output.jsonl`),
+      error_file_id: this.o.fileStore.recordGenerated('batch_error', id, `${id}_error.jsonl`),
+      total: 0,
+      completed: 0,
+      failed: 0,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      created_at: now,
+      in_progress_at: null,
+      finalizing_at: null,
+      completed_at: null,
+      failed_at: null,
+      cancelling_at: null,
+      cancelled_at: null,
+      expires_at: now + 24 * 3600 * 1000,
+    };
+    this.o.batches.insert(row);
+    this.log(id, 'info', `Created from ${file.filename} (${file.bytes} bytes) for ${input.endpoint}; validating`);
+    this.startIngest(id, file.path, input.model);
+    return this.emitNow(id);
+  }
+
+  private startIngest(id: string, filePath: string, modelOverride: string | undefined): void {
+    const job = (async () => {
+      const row = this.row(id);
+      try {
+        this.o.requests.deleteBatch(id);
+        const r = await ingestFile({ filePath, dbPath: this.o.dbPath, batchId: id, expectedEndpoint: row.endpoint });
+        if (this.row(id).status !== 'validating') return;
+        if (!r.ok) {
+          this.o.batches.patch(id, { errors: JSON.stringify(r.errors) });
+          this.o.batches.setStatus(id, 'failed');
+          const first = r.errors[0];
+          this.log(id, 'error', `Validation failed with ${r.errors.length} error(s); nothing was queued. First: ${first ? (first.line !== null ? `line ${first.line}: ` : '') + first.message : 'unknown'}`);
+          this.emitNow(id);
+          return;
+        }
+        this.o.batches.patch(id, { total: r.lineCount, model: modelOverride ?? r.model });
+        this.o.batches.setStatus(id, 'queued');
+        this.log(id, 'info', `Validated ${r.lineCount} requests for model ${modelOverride ?? r.model}; queued`);
+        this.activate(id);
+      } catch (err) {
+        this.o.batches.patch(id, { errors: JSON.stringify([{ code: 'ingest_failed', message: `Could not read the input file: ${(err as Error).message}`, line: null, param: null }]) });
+        this.o.batches.setStatus(id, 'failed');
+        this.log(id, 'error', `Could not read the input file: ${(err as Error).message}`);
+        this.emitNow(id);
+      } finally {
+        this.ingesting.delete(id);
+      }
+    })();
+    this.ingesting.set(id, job);
+  }
+
+  /** Waits for ingests in progress (tests and shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.ingesting.values()]);
+  }
+
+  private activate(id: string): void {
+    const row = this.row(id);
+    const file = this.o.files.get(row.input_file_id);
+    if (!file?.path) {
+      this.o.batches.setStatus(id, 'failed');
+      this.log(id, 'error', `Input file ${row.input_file_id} is gone; the batch cannot run`);
+      this.emitNow(id);
+      return;
+    }
+    const run = new BatchRun(row, file.path, this.o.requests);
+    this.o.executor().add(run);
+    this.emitNow(id);
+    if (run.isDone() && run.status !== 'paused' && run.status !== 'cancelling') this.finalize(run);
+  }
+
+  /** After a restart: every active batch goes back to the executor; nothing finished is sent again. */
+  recover(): void {
+    for (const row of this.o.batches.withStatus(ACTIVE_STATUSES)) {
+      if (row.status === 'validating') {
+        const file = this.o.files.get(row.input_file_id);
+        this.log(row.id, 'info', 'Engine restarted during validation; validating again');
+        if (file?.path) this.startIngest(row.id, file.path, row.model ?? undefined);
+        continue;
+      }
+      if (row.status === 'cancelling') {
+        this.o.requests.cancelPending(row.id, Date.now());
+        this.o.batches.setStatus(row.id, 'cancelled');
+        this.log(row.id, 'info', 'Engine restarted while cancelling; cancelled');
+        continue;
+      }
+      this.log(row.id, 'info', `Engine restarted; resuming with ${row.total - row.completed - row.failed} requests left (${row.completed} already done are kept)`);
+      this.activate(row.id);
+    }
+  }
+
+  // --- executor hooks ---------------------------------------------------------------------------
+
+  finalize(run: BatchRun): void {
+    const ex = this.o.executor();
+    if (ex.run(run.id) !== run) return;
+    ex.flush();
+    ex.remove(run.id);
+    const counts = this.o.requests.countByState(run.id);
+    this.o.batches.setStatus(run.id, 'finalizing');
+    this.o.batches.patch(run.id, { completed: counts.succeeded, failed: counts.failed });
+    this.o.batches.setStatus(run.id, 'completed');
+    const row = this.row(run.id);
+    const secs = row.in_progress_at ? ((row.completed_at ?? Date.now()) - row.in_progress_at) / 1000 : 0;
+    this.log(run.id, counts.failed > 0 ? 'warn' : 'info', `Completed: ${counts.succeeded} succeeded, ${counts.failed} failed in ${secs.toFixed(1)} s`);
+    this.emitNow(run.id);
+  }
+
+  // --- operator actions -------------------------------------------------------------------------
+
+  cancel(id: string): BatchSummary {
+    const row = this.row(id);
+    if (row.status === 'cancelled' || row.status === 'cancelling') return this.summary(id);
+    if (!['validating', 'queued', 'in_progress', 'paused'].includes(row.status)) {
+      throw new ApiError({ code: 'conflict', message: `Batch ${id} is ${row.status}; only a batch that has not finished can be cancelled` });
+    }
+    const ex = this.o.executor();
+    const run = ex.run(id);
+    this.o.batches.setStatus(id, 'cancelling');
+    this.emitNow(id);
+    if (run) {
+      run.status = 'cancelling';
+      run.clearQueued();
+      ex.abortInFlight(run);
+      ex.flush();
+      ex.remove(id);
+    }
+    const n = this.o.requests.cancelPending(id, Date.now());
+    const counts = this.o.requests.countByState(id);
+    this.o.batches.patch(id, { completed: counts.succeeded, failed: counts.failed });
+    this.o.batches.setStatus(id, 'cancelled');
+    this.log(id, 'info', `Cancelled: ${n} requests not sent; ${counts.succeeded} results kept`);
+    return this.emitNow(id);
+  }
+
+  pause(id: string): BatchSummary {
+    const row = this.row(id);
+    if (row.status === 'paused') return this.summary(id);
+    if (row.status !== 'queued' && row.status !== 'in_progress') throw new ApiError({ code: 'conflict', message: `Batch ${id} is ${row.status}; only a queued or running batch can be paused` });
+    const run = this.o.executor().run(id);
+    if (run) run.status = 'paused';
+    this.o.batches.setStatus(id, 'paused');
+    this.log(id, 'info', `Paused; ${run?.inFlight.size ?? 0} requests in flight will finish`);
+    return this.emitNow(id);
+  }
+
+  resume(id: string): BatchSummary {
+    const row = this.row(id);
+    if (row.status !== 'paused') throw new ApiError({ code: 'conflict', message: `Batch ${id} is ${row.status}; only a paused batch can be resumed` });
+    const next = row.in_progress_at ? 'in_progress' : 'queued';
+    this.o.batches.setStatus(id, next);
+    const ex = this.o.executor();
+    const run = ex.run(id);
+    if (run) {
+      run.status = next;
+      ex.schedulePump();
+    } else {
+      this.activate(id);
+    }
+    this.log(id, 'info', 'Resumed');
+    return this.emitNow(id);
+  }
+
+  retryFailed(id: string): BatchSummary {
+    const row = this.row(id);
+    if (!['completed', 'in_progress', 'queued', 'paused'].includes(row.status)) {
+      throw new ApiError({ code: 'conflict', message: `Batch ${id} is ${row.status}; failed requests can be retried on a running, paused or completed batch` });
+    }
+    const ex = this.o.executor();
+    ex.flush();
+    const n = this.o.requests.requeueFailed(id);
+    if (n === 0) return this.summary(id);
+    this.log(id, 'info', `Retrying ${n} failed requests`);
+    const run = ex.run(id);
+    if (run) {
+      run.failed -= n;
+      run.rescan();
+      ex.schedulePump();
+      return this.emitNow(id);
+    }
+    this.o.batches.patch(id, { completed_at: null, finalizing_at: null });
+    this.o.batches.setStatus(id, 'in_progress');
+    this.activate(id);
+    return this.summary(id);
+  }
+
+  flushProgress(): void {
+    if (this.progressTimer) clearTimeout(this.progressTimer);
+    this.emitDirty();
+  }
+}

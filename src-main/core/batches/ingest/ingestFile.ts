@@ -1,0 +1,55 @@
+import { Worker } from 'node:worker_threads';
+import type { IngestOptions, IngestProgress, IngestResult, IngestWorkerMessage } from './types.ts';
+
+export type { IngestOptions, IngestResult, IngestProgress, IngestPreviewItem } from './types.ts';
+
+export interface IngestCallOptions extends IngestOptions {
+  /** A few times a second while the file is read, for a progress bar. */
+  onProgress?: (progress: IngestProgress) => void;
+  /** Aborting stops the worker; nothing is inserted and the promise rejects with the abort reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The worker is a .ts file that Node 24 loads with its native type stripping, both when the engine runs under
+ * plain node and when vitest (which transforms this module but leaves `import.meta.url` pointing at the source
+ * file) imports it. A bundled build must ship ingestWorker.ts (or its compiled .js) next to this module.
+ */
+const WORKER_URL = new URL('./ingestWorker.ts', import.meta.url);
+
+/**
+ * Validates an OpenAI Batch JSONL file in a worker thread, streaming it in chunks, and inserts one `requests` row
+ * per line when dbPath and batchId are given and every line is good. Rejects only when the file cannot be read
+ * or the database write fails; a bad file resolves with ok=false and its errors.
+ */
+export function ingestFile(opts: IngestCallOptions): Promise<IngestResult> {
+  const { onProgress, signal, ...workerOpts } = opts;
+  if ((workerOpts.dbPath === undefined) !== (workerOpts.batchId === undefined)) {
+    return Promise.reject(new Error('ingestFile: dbPath and batchId go together (both to insert rows, neither to only validate)'));
+  }
+  if (signal?.aborted) return Promise.reject(signal.reason);
+
+  return new Promise<IngestResult>((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { workerData: workerOpts });
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = (): void => {
+      settle(() => reject(signal?.reason));
+      void worker.terminate();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    worker.on('message', (message: IngestWorkerMessage) => {
+      if (message.type === 'progress') onProgress?.(message.progress);
+      else if (message.type === 'result') settle(() => resolve(message.result));
+      else settle(() => reject(Object.assign(new Error(message.message), message.stack === undefined ? {} : { stack: message.stack })));
+    });
+    worker.on('error', (err) => settle(() => reject(err)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`ingest worker exited with code ${code} before reporting a result`))));
+  });
+}

@@ -1,0 +1,203 @@
+import type { Endpoint } from '../../../../shared/batch.ts';
+import type { ErrorList } from './errorList.ts';
+import type { RequestFields } from './fastRequestScan.ts';
+import type { IngestPreviewItem } from './types.ts';
+
+/**
+ * shared/batch.ts's ENDPOINTS, copied because importing that module loads zod, which would add ~80 ms to every
+ * ingest worker's start. The two lines below make the typecheck fail if the copy and Endpoint ever differ.
+ */
+const ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'] as const satisfies readonly Endpoint[];
+const _everyEndpointListed: Endpoint extends (typeof ENDPOINTS)[number] ? true : never = true;
+
+const SUPPORTED_URLS: ReadonlySet<string> = new Set(ENDPOINTS);
+const URL_LIST = ENDPOINTS.join(', ');
+
+export interface RequestValidatorOptions {
+  errors: ErrorList;
+  expectedEndpoint?: string | undefined;
+  previewCount: number;
+}
+
+/**
+ * Checks one request line of an OpenAI Batch JSONL file at a time (DESIGN section 4) and remembers what the
+ * file-wide rules need: custom_ids seen, the file's endpoint and model. Every problem of a line is reported,
+ * not only the first, so the operator can fix a file in one pass.
+ */
+export class RequestValidator {
+  readonly #errors: ErrorList;
+  readonly #expectedEndpoint: string | undefined;
+  readonly #previewCount: number;
+  /** custom_id -> line it was first seen on, for duplicate messages that point at both lines. */
+  readonly #seen = new Map<string, number>();
+  #endpointLine = 0;
+  #modelLine = 0;
+  endpoint: string | null = null;
+  model: string | null = null;
+  readonly preview: IngestPreviewItem[] = [];
+
+  constructor(opts: RequestValidatorOptions) {
+    this.#errors = opts.errors;
+    this.#expectedEndpoint = opts.expectedEndpoint;
+    this.#previewCount = opts.previewCount;
+  }
+
+  /** Whether the next valid request goes into the preview (and so needs its body parsed). */
+  get wantsPreview(): boolean {
+    return this.preview.length < this.#previewCount;
+  }
+
+  /** Validates one non-blank line; returns its custom_id when the line is a valid request, else null. */
+  validate(text: string, line: number): string | null {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      this.#errors.add(line, 'invalid_json_line', `not valid JSON (${jsonErrorDetail(err)})`);
+      return null;
+    }
+    if (!isPlainObject(value)) {
+      this.#errors.add(line, 'invalid_json_line',
+        `expected a JSON object {"custom_id", "method", "url", "body"}, got ${describe(value)}`);
+      return null;
+    }
+    const errorsBefore = this.#errors.count;
+    const customId = this.#checkCustomId(value.custom_id, line);
+    this.#checkMethod(value.method, line);
+    this.#checkUrl(value.url, line);
+    const body = value.body;
+    if (isPlainObject(body)) {
+      this.#checkModel(body.model, line);
+      this.#checkStream(body.stream, line);
+    } else {
+      const message = body === undefined ? 'missing body (the request parameters object)' : `body must be a JSON object, got ${describe(body)}`;
+      this.#errors.add(line, 'invalid_body', message, 'body');
+    }
+    if (this.#errors.count !== errorsBefore || customId === null) return null;
+    if (this.preview.length < this.#previewCount) this.preview.push({ line, customId, body });
+    return customId;
+  }
+
+  /**
+   * The same checks for a line fastRequestScan has already found well-formed, reading the fields from the
+   * buffer; the usual url and model are compared in place instead of being decoded again for every line.
+   */
+  validateScanned(buf: Buffer, f: RequestFields, line: number): string | null {
+    const errorsBefore = this.#errors.count;
+    const customId = this.#checkCustomId(decodeString(buf, f.customIdStart, f.customIdEnd, f.customIdEscaped), line);
+    this.#checkMethod(f.methodEscaped ? decodeString(buf, f.methodStart, f.methodEnd, true) : sameOrDecoded(buf, f.methodStart, f.methodEnd, 'POST'), line);
+    this.#checkUrl(f.urlEscaped ? decodeString(buf, f.urlStart, f.urlEnd, true) : sameOrDecoded(buf, f.urlStart, f.urlEnd, this.endpoint), line);
+    this.#checkModel(f.modelEscaped ? decodeString(buf, f.modelStart, f.modelEnd, true) : sameOrDecoded(buf, f.modelStart, f.modelEnd, this.model), line);
+    this.#checkStream(f.streamTrue, line);
+    return this.#errors.count === errorsBefore ? customId : null;
+  }
+
+  #checkCustomId(id: unknown, line: number): string | null {
+    if (id === undefined || id === null) {
+      this.#errors.add(line, 'missing_custom_id', 'missing custom_id (every request needs a unique string custom_id)', 'custom_id');
+      return null;
+    }
+    if (typeof id !== 'string') {
+      this.#errors.add(line, 'invalid_custom_id', `custom_id must be a string, got ${describe(id)}`, 'custom_id');
+      return null;
+    }
+    if (id.length === 0) {
+      this.#errors.add(line, 'missing_custom_id', 'custom_id is empty (every request needs a unique string custom_id)', 'custom_id');
+      return null;
+    }
+    const firstLine = this.#seen.get(id);
+    if (firstLine !== undefined) {
+      this.#errors.add(line, 'duplicate_custom_id', `duplicate custom_id ${quote(id)} (first seen on line ${firstLine})`, 'custom_id');
+      return null;
+    }
+    this.#seen.set(id, line);
+    return id;
+  }
+
+  #checkMethod(method: unknown, line: number): void {
+    if (method === 'POST') return;
+    const message = method === undefined ? 'missing method (it must be "POST")' : `method must be "POST", got ${describe(method)}`;
+    this.#errors.add(line, 'invalid_method', message, 'method');
+  }
+
+  #checkUrl(url: unknown, line: number): void {
+    if (typeof url !== 'string' || !SUPPORTED_URLS.has(url)) {
+      const got = url === undefined ? 'missing url' : `url ${describe(url)} is not supported`;
+      this.#errors.add(line, 'invalid_url', `${got}; use one of ${URL_LIST}`, 'url');
+      return;
+    }
+    if (this.#expectedEndpoint !== undefined && url !== this.#expectedEndpoint) {
+      this.#errors.add(line, 'mismatched_endpoint',
+        `url ${quote(url)} does not match the batch's endpoint ${quote(this.#expectedEndpoint)}`, 'url');
+      return;
+    }
+    if (this.endpoint === null) {
+      this.endpoint = url;
+      this.#endpointLine = line;
+    } else if (url !== this.endpoint) {
+      this.#errors.add(line, 'mismatched_endpoint',
+        `url ${quote(url)} differs from ${quote(this.endpoint)} used on line ${this.#endpointLine}; all requests of a batch must use one endpoint`, 'url');
+    }
+  }
+
+  #checkModel(model: unknown, line: number): void {
+    if (typeof model !== 'string' || model.length === 0) {
+      const message = model === undefined ? 'body.model is missing' : `body.model must be a non-empty string, got ${describe(model)}`;
+      this.#errors.add(line, 'missing_model', message, 'body.model');
+    } else if (this.model === null) {
+      this.model = model;
+      this.#modelLine = line;
+    } else if (model !== this.model) {
+      this.#errors.add(line, 'mismatched_model',
+        `model ${quote(model)} differs from ${quote(this.model)} used on line ${this.#modelLine}; a batch file must use one model`, 'body.model');
+    }
+  }
+
+  #checkStream(stream: unknown, line: number): void {
+    if (stream === true) {
+      this.#errors.add(line, 'stream_not_supported', 'body.stream is true; batches cannot stream (remove it or set it to false)', 'body.stream');
+    }
+  }
+}
+
+function decodeString(buf: Buffer, start: number, end: number, escaped: boolean): string {
+  // With escapes, JSON.parse of the quoted span decodes them exactly as it would have in the whole line.
+  return escaped ? (JSON.parse(buf.toString('utf8', start - 1, end + 1)) as string) : buf.toString('utf8', start, end);
+}
+
+/** `expected` itself when buf[start, end) spells it (ASCII compare, no allocation), else the decoded bytes. */
+function sameOrDecoded(buf: Buffer, start: number, end: number, expected: string | null): string {
+  if (expected !== null && expected.length === end - start) {
+    let i = 0;
+    while (i < expected.length && buf[start + i] === expected.charCodeAt(i)) i++;
+    if (i === expected.length) return expected;
+  }
+  return buf.toString('utf8', start, end);
+}
+
+/**
+ * V8's message says "at position 41 (line 1 column 42)"; within a JSONL file "line 1" reads like the file's
+ * line 1, so only the column is kept.
+ */
+function jsonErrorDetail(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/ in JSON at position (\d+)(?: \(line \d+ column \d+\))?/, (_m, pos: string) => ` at column ${Number(pos) + 1}`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A short, quoted rendering of a value for a message; long values are cut so a message stays readable. */
+function quote(text: string): string {
+  const json = JSON.stringify(text);
+  return json.length > 82 ? `${json.slice(0, 80)}…"` : json;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

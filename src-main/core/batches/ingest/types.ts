@@ -1,0 +1,43 @@
+import type { LineError } from '../../../../shared/batch.ts';
+
+export interface IngestOptions {
+  filePath: string;
+  /** SQLite file to insert the `requests` rows into; rows are written only with batchId and no errors. */
+  dbPath?: string;
+  batchId?: string;
+  /** When set, every line's `url` must equal it (the batch was created for this endpoint). */
+  expectedEndpoint?: string;
+  /** How many requests to return for the Submit view's preview (default 10). */
+  previewCount?: number;
+  /** Longest line accepted, in bytes without the line terminator (default 10 MiB). */
+  maxLineBytes?: number;
+}
+
+export interface IngestPreviewItem { line: number; customId: string; body: unknown }
+
+export interface IngestResult {
+  ok: boolean;
+  /** Requests in the file (non-blank lines), whether valid or not. */
+  lineCount: number;
+  model: string | null;
+  endpoint: string | null;
+  errors: LineError[];
+  preview: IngestPreviewItem[];
+  /** Size of the file in bytes. */
+  bytes: number;
+  /** Rows written to `requests` (0 when nothing was inserted). */
+  insertedRows: number;
+}
+
+export interface IngestProgress { bytesRead: number; totalBytes: number }
+
+/** What the ingest worker posts back to its parent. */
+export type IngestWorkerMessage =
+  | { type: 'progress'; progress: IngestProgress }
+  | { type: 'result'; result: IngestResult }
+  | { type: 'failure'; message: string; stack?: string };
+
+export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_PREVIEW_COUNT = 10;
+/** Beyond this many errors only a count is kept, so a garbage 1 GB file cannot exhaust memory. */
+export const MAX_REPORTED_ERRORS = 100_000;

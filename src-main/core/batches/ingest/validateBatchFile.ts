@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import type { LineError } from '../../../../shared/batch.ts';
+import { ErrorList } from './errorList.ts';
+import { RequestFields, scanRequestLine } from './fastRequestScan.ts';
+import { scanLines, type ScanRefusal } from './lineScanner.ts';
+import { RequestIndex } from './requestIndex.ts';
+import { RequestValidator } from './requestValidator.ts';
+import { DEFAULT_MAX_LINE_BYTES, DEFAULT_PREVIEW_COUNT, type IngestOptions, type IngestResult } from './types.ts';
+import { firstInvalidUtf8Byte, isUtf8Range } from './utf8Check.ts';
+
+const MiB = 1024 * 1024;
+
+export interface Validation {
+  result: IngestResult;
+  /** Where each request is in the file; filled only when the whole file is good. */
+  index: RequestIndex;
+}
+
+/**
+ * Streams a batch file through every check of DESIGN section 4. Synchronous and CPU-bound: it runs inside the
+ * ingest worker (ingestWorker.ts), never on the engine's event loop. Writes nothing.
+ */
+export function validateBatchFile(opts: IngestOptions, onProgress?: (bytesRead: number, totalBytes: number) => void): Validation {
+  const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const errors = new ErrorList();
+  const validator = new RequestValidator({
+    errors,
+    expectedEndpoint: opts.expectedEndpoint,
+    previewCount: opts.previewCount ?? DEFAULT_PREVIEW_COUNT,
+  });
+  const index = new RequestIndex();
+  const fields = new RequestFields();
+  let lineCount = 0;
+  // The first line that is not UTF-8 is reported; the total is added to its message at the end.
+  const encoding = { badLines: 0, error: null as LineError | null, message: '' };
+
+  const fd = fs.openSync(opts.filePath, 'r');
+  let totalBytes: number;
+  let refusal: ScanRefusal | null;
+  try {
+    totalBytes = fs.fstatSync(fd).size;
+    ({ refusal } = scanLines(fd, maxLineBytes, {
+      line(buf, start, end, lineNo, fileOffset) {
+        if (isBlank(buf, start, end)) return;
+        lineCount++;
+        if (!isUtf8Range(buf, start, end)) {
+          // Reported once, with where to look; the line is still checked (decoded lossily) for other problems.
+          if (encoding.badLines++ === 0) {
+            const at = firstInvalidUtf8Byte(buf, start, end);
+            const byte = (buf[start + at] ?? 0).toString(16).padStart(2, '0').toUpperCase();
+            encoding.message = `not valid UTF-8 (byte 0x${byte} at byte ${at + 1} of the line); save the file as UTF-8`;
+            encoding.error = errors.add(lineNo, 'invalid_encoding', encoding.message);
+          }
+        }
+        // Fast path for the usual well-formed line; JSON.parse for the preview and for anything the scanner
+        // does not vouch for, which also words the errors.
+        const customId = !validator.wantsPreview && scanRequestLine(buf, start, end, fields)
+          ? validator.validateScanned(buf, fields, lineNo)
+          : validator.validate(buf.toString('utf8', start, end), lineNo);
+        if (errors.count > 0) {
+          if (index.size > 0) index.clear();
+        } else if (customId !== null) {
+          index.push(customId, fileOffset, end - start);
+        }
+      },
+      tooLong(lineNo, bytes) {
+        lineCount++;
+        errors.add(lineNo, 'line_too_large',
+          `line is ${formatBytes(bytes)}, over the ${formatBytes(maxLineBytes)} limit for one request`);
+        if (index.size > 0) index.clear();
+      },
+      progress: onProgress && ((bytesRead) => onProgress(bytesRead, totalBytes)),
+    }));
+  } finally {
+    fs.closeSync(fd);
+  }
+
+  if (encoding.error !== null && encoding.badLines > 1) {
+    errors.amend(encoding.error, `${encoding.message} (${encoding.badLines.toLocaleString('en-US')} lines in the file are not valid UTF-8)`);
+  }
+  if (refusal !== null) reportRefusal(errors, refusal);
+  else if (lineCount === 0) errors.add(null, 'empty_file', 'the file has no requests (it is empty or only blank lines)');
+
+  const result: IngestResult = {
+    ok: errors.count === 0,
+    lineCount,
+    model: validator.model,
+    endpoint: validator.endpoint,
+    errors: errors.toArray(),
+    preview: validator.preview,
+    bytes: totalBytes,
+    insertedRows: 0,
+  };
+  return { result, index };
+}
+
+function reportRefusal(errors: ErrorList, refusal: ScanRefusal): void {
+  if (refusal.kind === 'utf16') {
+    errors.add(refusal.lineNo, 'invalid_encoding', 'the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8');
+  } else {
+    errors.add(refusal.lineNo, 'binary_file',
+      `contains a NUL byte (at byte offset ${refusal.fileOffset}): this is a binary file, not JSONL text; upload the .jsonl file itself (decompressed, UTF-8)`);
+  }
+}
+
+/** Blank = empty or only spaces/tabs; such lines are skipped but still counted in line numbers. */
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = buf[i];
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  }
+  return true;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= MiB) return `${(bytes / MiB).toFixed(bytes % MiB === 0 ? 0 : 1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(bytes % 1024 === 0 ? 0 : 1)} KiB`;
+  return `${bytes} bytes`;
+}

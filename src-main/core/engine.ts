@@ -1,0 +1,198 @@
+import path from 'node:path';
+import type { Snapshot } from '../../shared/contract/index.ts';
+import { ApiError } from '../../shared/contract/index.ts';
+import type { GpuHostStatus } from '../../shared/gpu.ts';
+import { BackendRegistry } from './backends/backendRegistry.ts';
+import { BatchQueries } from './batches/batchQueries.ts';
+import { BatchService } from './batches/batchService.ts';
+import { Executor } from './batches/executor.ts';
+import { ExecutorMonitor } from './batches/executorMonitor.ts';
+import { FileStore } from './batches/fileStore.ts';
+import type { EngineConfig } from './engineConfig.ts';
+import { AlertCenter } from './events/alertCenter.ts';
+import { ChangeFeed } from './events/changeFeed.ts';
+import { Router, type Handlers } from './events/router.ts';
+import { localCommandRunner } from './gpu/commandRunner.ts';
+import { GpuMonitor } from './gpu/gpuMonitor.ts';
+import { BackendsRepo } from './store/backendsRepo.ts';
+import { BatchesRepo } from './store/batchesRepo.ts';
+import { openDatabase, type Db } from './store/database.ts';
+import { EventsRepo } from './store/eventsRepo.ts';
+import { FilesRepo } from './store/filesRepo.ts';
+import { RequestsRepo } from './store/requestsRepo.ts';
+import { SettingsRepo } from './store/settingsRepo.ts';
+import { SimulatorBackend } from './backends/simulatorBackend.ts';
+import { NodeFeature } from './nodeFeature.ts';
+
+export interface Engine {
+  readonly config: EngineConfig;
+  readonly db: Db;
+  readonly feed: ChangeFeed;
+  readonly router: Router;
+  readonly alerts: AlertCenter;
+  readonly registry: BackendRegistry;
+  readonly batches: BatchService;
+  readonly queries: BatchQueries;
+  readonly fileStore: FileStore;
+  readonly files: FilesRepo;
+  readonly monitor: ExecutorMonitor;
+  readonly executor: Executor;
+  gpuStatuses(): GpuHostStatus[];
+  snapshot(): Snapshot;
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every service from a config and wires them to the change feed. */
+export async function createEngine(config: EngineConfig): Promise<Engine> {
+  const dbPath = path.join(config.dataDir, 'batchdeck.sqlite');
+  const db = openDatabase(dbPath);
+  const feed = new ChangeFeed();
+  const alerts = new AlertCenter(feed);
+  const settingsRepo = new SettingsRepo(db);
+  const batchesRepo = new BatchesRepo(db);
+  const requestsRepo = new RequestsRepo(db);
+  const eventsRepo = new EventsRepo(db);
+  const filesRepo = new FilesRepo(db);
+  const fileStore = new FileStore(config.dataDir, filesRepo);
+  if (config.concurrency) settingsRepo.update({ defaultConcurrency: config.concurrency });
+
+  let executor!: Executor;
+  const registry = new BackendRegistry({
+    repo: new BackendsRepo(db),
+    defaultConcurrency: () => settingsRepo.get().defaultConcurrency,
+    onChange: (b) => feed.emit('backend.updated', b),
+    onRemove: (id) => feed.emit('backend.removed', { id }),
+    onHealthChange: (b) => {
+      const key = `backend:${b.row.id}:down`;
+      if (b.health === 'down') alerts.raise({ key, severity: 'warning', source: 'backend', message: `Backend ${b.row.name} (${b.row.base_url}) is not answering: ${b.lastError}. Requests wait for it without using up their attempts.` });
+      else alerts.clear(key);
+      for (const run of executor.activeRuns) {
+        if ([...run.inFlight.values()].some((f) => f.backend === b)) batches.log(run.id, b.health === 'down' ? 'warn' : 'info', `Backend ${b.row.name} is ${b.health}`);
+      }
+      executor.schedulePump();
+    },
+  });
+
+  const batches: BatchService = new BatchService({ dbPath, batches: batchesRepo, requests: requestsRepo, events: eventsRepo, files: filesRepo, fileStore, feed, alerts, executor: () => executor });
+  const queries = new BatchQueries({ batches: batchesRepo, requests: requestsRepo, events: eventsRepo, files: filesRepo, executor: () => executor });
+  executor = new Executor({
+    batches: batchesRepo,
+    requests: requestsRepo,
+    registry,
+    alerts,
+    limits: () => {
+      const s = settingsRepo.get();
+      return { maxAttempts: s.maxAttempts, requestTimeoutMs: s.requestTimeoutMs };
+    },
+    hooks: {
+      changed: (run) => batches.markChanged(run.id),
+      log: (id, level, message) => batches.log(id, level, message),
+      drained: (run) => batches.finalize(run),
+    },
+  });
+  const monitor = new ExecutorMonitor({ db, executor, settings: settingsRepo, alerts, emit: (e, queue) => feed.emit('executor.heartbeat', { executor: e, queue }) });
+
+  const gpuMonitors: GpuMonitor[] = [];
+  if (config.gpu?.enabled !== false) {
+    gpuMonitors.push(
+      new GpuMonitor({
+        host: 'local',
+        runner: localCommandRunner,
+        alerts,
+        intervalMs: settingsRepo.get().gpuPollIntervalMs,
+        onStatus: (s) => feed.emit('gpu.updated', s),
+        ...(config.gpu?.command ? { poller: { command: config.gpu.command } } : {}),
+      }),
+    );
+  }
+  const gpuStatuses = () => [...gpuMonitors.map((m) => m.status()), ...nodes.gpuStatuses()];
+
+  const simulator = new SimulatorBackend(registry);
+  const nodes = new NodeFeature({ db, feed, alerts, registry, config, gpuIntervalMs: () => settingsRepo.get().gpuPollIntervalMs });
+
+  const snapshot = (): Snapshot => ({
+    executor: monitor.status(),
+    queue: monitor.queue(),
+    batches: queries.list('all', 500),
+    backends: registry.list(),
+    alerts: alerts.list(),
+    settings: settingsRepo.get(),
+    gpus: gpuStatuses(),
+    ...nodes.snapshot(),
+  });
+
+  const handlers: Handlers = {
+    'app.snapshot': () => snapshot(),
+    'batches.list': (i) => queries.list(i.status ?? 'all', i.limit ?? 500),
+    'batches.get': (i) => batches.summary(i.id),
+    'batches.validate': (i) => batches.validateContent(i.name, i.content),
+    'batches.submit': (i) => batches.submitContent(i),
+    'batches.estimate': (i) => queries.estimate(i.requestCount, i.priority),
+    'batches.cancel': (i) => batches.cancel(i.id),
+    'batches.pause': (i) => batches.pause(i.id),
+    'batches.resume': (i) => batches.resume(i.id),
+    'batches.retryFailed': (i) => batches.retryFailed(i.id),
+    'batches.results': (i) => queries.results(i.id, i),
+    'batches.log': (i) => queries.log(i.id, i.limit),
+    'batches.throughput': (i) => queries.throughput(i.id),
+    'batches.download': (i) => queries.download(i.id, i.kind),
+    'batches.compare': (i) => queries.compare(i.a, i.b, i.offset, i.limit),
+    'backends.list': () => registry.list(),
+    'backends.add': (i) => registry.add(i),
+    'backends.update': (i) => registry.update(i.id, i),
+    'backends.remove': (i) => {
+      if (simulator.owns(i.id)) return simulator.stop();
+      return registry.remove(i.id);
+    },
+    'backends.test': (i) => registry.test(i.id),
+    'backends.startSimulator': () => simulator.start(),
+    'settings.get': () => settingsRepo.get(),
+    'settings.update': (i) => {
+      const s = settingsRepo.update(i);
+      for (const m of gpuMonitors) m.setIntervalMs(s.gpuPollIntervalMs);
+      nodes.setGpuIntervalMs(s.gpuPollIntervalMs);
+      feed.emit('settings.updated', s);
+      return s;
+    },
+    'alerts.dismiss': (i) => alerts.dismiss(i.id),
+    'gpus.history': (i) => {
+      const all = [...gpuMonitors.flatMap((m) => m.history()), ...nodes.gpuHistory()];
+      return i.host ? all.filter((h) => h.host === i.host) : all;
+    },
+    ...nodes.handlers(),
+  };
+
+  const router = new Router(handlers);
+
+  registry.start();
+  for (const url of config.backends ?? []) {
+    try {
+      await registry.ensure(url, config.concurrency);
+    } catch (err) {
+      throw new ApiError({ code: 'invalid_input', message: `--backend ${url}: ${(err as Error).message}` });
+    }
+  }
+  batches.recover();
+  monitor.start();
+  for (const m of gpuMonitors) m.start();
+  nodes.start();
+
+  let closed = false;
+  return {
+    config, db, feed, router, alerts, registry, batches, queries, fileStore, files: filesRepo, monitor, executor,
+    gpuStatuses, snapshot,
+    async close() {
+      if (closed) return;
+      closed = true;
+      monitor.stop();
+      for (const m of gpuMonitors) m.stop();
+      await nodes.close();
+      await batches.settled();
+      batches.flushProgress();
+      executor.close();
+      registry.close();
+      await simulator.stop().catch(() => undefined);
+      db.close();
+    },
+  };
+}

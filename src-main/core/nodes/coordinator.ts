@@ -1,0 +1,295 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { CoordinatorInfo } from '../../../shared/nodes.ts';
+import type { BackendRegistrar } from './contracts.ts';
+import { LineBuffer } from './lineBuffer.ts';
+
+/** What the coordinator was started with; kept so a restart can reuse it on the nodes still healthy. */
+export interface CoordinatorSpec {
+  llamaServerPath: string;
+  model: string;
+  port: number | null;
+  extraArgs: string[];
+  /** host:port of each rpc-server as this workstation reaches it (tunnel ends or LAN addresses). */
+  endpoints: string[];
+  nodeIds: string[];
+}
+
+export interface CoordinatorOptions {
+  registrar: BackendRegistrar;
+  onChange: (info: CoordinatorInfo) => void;
+  /** The process ended without being asked to: the service alerts and works out which nodes are healthy. */
+  onUnexpectedExit: (info: CoordinatorInfo, spec: CoordinatorSpec) => void;
+  /** How long loading may take (big models over RPC take minutes). */
+  readyTimeoutMs?: number;
+  healthIntervalMs?: number;
+  /** How long start() waits for the HTTP server to answer before returning "starting". */
+  startupWaitMs?: number;
+  stopTimeoutMs?: number;
+}
+
+const ACTIVE = new Set<CoordinatorInfo['state']>(['checking', 'starting', 'loading', 'ready', 'stopping']);
+
+export function expandHome(p: string): string {
+  return p === '~' ? os.homedir() : p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p;
+}
+
+export function llamaServerArgs(spec: Pick<CoordinatorSpec, 'endpoints' | 'model' | 'extraArgs'>, port: number): string[] {
+  return ['--rpc', spec.endpoints.join(','), '-m', expandHome(spec.model), '-ngl', '99', '--host', '127.0.0.1', '--port', String(port), ...spec.extraArgs];
+}
+
+async function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The exit status a shell would show: 128 + signal number for a signal (SIGABRT: 134). */
+function exitStatus(code: number | null, signal: NodeJS.Signals | null): number | null {
+  if (code !== null) return code;
+  if (signal) return 128 + (os.constants.signals[signal] ?? 0);
+  return null;
+}
+
+/**
+ * The llama-server coordinator, run on this workstation: spawned with --rpc over the nodes' endpoints,
+ * "loading" while /health answers 503, "ready" (and registered as an inference backend) at 200, watched
+ * until it exits. An exit nobody asked for is reported with the log tail.
+ */
+export class Coordinator {
+  private readonly opts: CoordinatorOptions;
+  private child: ChildProcess | null = null;
+  private readonly log = new LineBuffer(300);
+  private healthTimer: NodeJS.Timeout | null = null;
+  private logTimer: NodeJS.Timeout | null = null;
+  private registeredUrl: string | null = null;
+  private exited: Promise<void> | null = null;
+  private current: CoordinatorInfo = {
+    state: 'stopped', baseUrl: null, model: null, endpoints: [], pid: null, port: null, message: null, logTail: [], exitCode: null,
+  };
+  spec: CoordinatorSpec | null = null;
+
+  constructor(opts: CoordinatorOptions) {
+    this.opts = opts;
+  }
+
+  info(): CoordinatorInfo {
+    return { ...this.current, logTail: this.log.tail(20) };
+  }
+
+  get active(): boolean {
+    return ACTIVE.has(this.current.state);
+  }
+
+  usesNode(nodeId: string): boolean {
+    return this.active && (this.spec?.nodeIds.includes(nodeId) ?? false);
+  }
+
+  /** Shown while the service probes the endpoints, before anything is spawned. */
+  setChecking(endpoints: string[]): void {
+    this.update({ state: 'checking', endpoints, message: `checking ${endpoints.length} rpc-server endpoint(s) with the protocol probe`, exitCode: null });
+  }
+
+  /** Back to a resting state when the checks refused to start. */
+  setRefused(message: string): void {
+    this.update({ state: 'error', message, pid: null });
+  }
+
+  setMessage(message: string | null): void {
+    this.update({ message });
+  }
+
+  async start(spec: CoordinatorSpec): Promise<CoordinatorInfo> {
+    if (this.child) throw new Error('llama-server is already running; stop it first');
+    const port = spec.port ?? (await freeLocalPort());
+    if (spec.port !== null && !(await portIsFree(port))) {
+      this.update({ state: 'error', message: `port ${port} on 127.0.0.1 is in use on this workstation: choose another port for llama-server (--port)`, pid: null });
+      return this.info();
+    }
+    this.spec = spec;
+    this.log.clear();
+    const file = expandHome(spec.llamaServerPath);
+    const args = llamaServerArgs(spec, port);
+    const baseUrl = `http://127.0.0.1:${port}/v1`;
+    this.update({ state: 'starting', baseUrl, model: spec.model, endpoints: spec.endpoints, port, pid: null, exitCode: null, message: `starting ${file}` });
+
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.on('data', (d: Buffer) => this.onLog(d));
+    child.stderr!.on('data', (d: Buffer) => this.onLog(d));
+    let spawnError: Error | null = null;
+    this.exited = new Promise<void>((resolve) => {
+      child.once('error', (err) => {
+        spawnError = err;
+        // 'exit' does not follow a failed spawn.
+        if (child.pid === undefined) {
+          this.onExit(child, null, null, err);
+          resolve();
+        }
+      });
+      child.once('exit', (code, signal) => {
+        this.onExit(child, code, signal, spawnError);
+        resolve();
+      });
+    });
+    if (child.pid !== undefined) this.update({ pid: child.pid });
+
+    const startedAt = Date.now();
+    const readyDeadline = startedAt + (this.opts.readyTimeoutMs ?? 30 * 60_000);
+    const poll = async (): Promise<void> => {
+      this.healthTimer = null;
+      if (this.child !== child) return;
+      const status = await healthStatus(port);
+      if (this.child !== child) return;
+      if (status === 200) {
+        await this.becomeReady(child, baseUrl, port, spec);
+        return;
+      }
+      if (status === 503 && this.current.state === 'starting') this.update({ state: 'loading', message: 'loading the model (/health answers 503)' });
+      if (Date.now() > readyDeadline) {
+        this.update({ message: `llama-server did not become ready within ${Math.round((this.opts.readyTimeoutMs ?? 1_800_000) / 1000)} s; stopping it` });
+        void this.stop(`did not become ready within the allowed time. Last log lines:\n${this.log.tail(10).join('\n')}`);
+        return;
+      }
+      this.healthTimer = setTimeout(() => void poll(), this.opts.healthIntervalMs ?? 250);
+    };
+    void poll();
+
+    // Wait until it answers HTTP (or exits), so a broken model path or binary shows up in the reply.
+    const waitUntil = startedAt + (this.opts.startupWaitMs ?? 30_000);
+    while (this.child === child && this.current.state === 'starting' && Date.now() < waitUntil) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.info();
+  }
+
+  /** Stops llama-server: unregistered first (no new requests), SIGTERM, then SIGKILL after a grace period. */
+  async stop(reason?: string): Promise<CoordinatorInfo> {
+    const child = this.child;
+    if (!child) {
+      if (this.current.state !== 'stopped' && !reason) this.update({ state: 'stopped', pid: null, message: null });
+      return this.info();
+    }
+    this.update({ state: 'stopping', message: reason ? `stopping: ${reason}` : 'stopping llama-server' });
+    await this.unregister();
+    const exited = this.exited;
+    child.kill('SIGTERM');
+    const kill = setTimeout(() => child.kill('SIGKILL'), this.opts.stopTimeoutMs ?? 10_000);
+    await exited;
+    clearTimeout(kill);
+    if (reason) this.update({ state: 'error', message: `llama-server stopped: ${reason}` });
+    return this.info();
+  }
+
+  private async becomeReady(child: ChildProcess, baseUrl: string, port: number, spec: CoordinatorSpec): Promise<void> {
+    const served = await servedModel(port);
+    if (this.child !== child) return;
+    const model = served ?? spec.model;
+    try {
+      await this.opts.registrar.registerCoordinator({ baseUrl, model });
+      this.registeredUrl = baseUrl;
+    } catch (err) {
+      this.update({ state: 'ready', model, message: `ready, but registering it as a backend failed: ${(err as Error).message}` });
+      return;
+    }
+    this.update({ state: 'ready', model, message: `ready on ${baseUrl} over ${spec.endpoints.length} node(s)` });
+  }
+
+  private async unregister(): Promise<void> {
+    const url = this.registeredUrl;
+    this.registeredUrl = null;
+    if (!url) return;
+    try {
+      await this.opts.registrar.unregisterCoordinator(url);
+    } catch {
+      // The backend is gone with the process either way; the registry's own health check will notice.
+    }
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null): void {
+    if (this.child !== child) return;
+    this.child = null;
+    if (this.healthTimer) clearTimeout(this.healthTimer);
+    this.healthTimer = null;
+    void this.unregister();
+    const status = exitStatus(code, signal);
+    if (spawnError && (spawnError as NodeJS.ErrnoException).code === 'ENOENT') {
+      this.update({
+        state: 'error', pid: null, exitCode: null,
+        message: `llama-server not found: ${this.spec?.llamaServerPath}. Install llama.cpp on this workstation (built with -DGGML_RPC=ON) or give its path (--llama-server PATH).`,
+      });
+      return;
+    }
+    if (spawnError && status === null) {
+      this.update({ state: 'error', pid: null, exitCode: null, message: `llama-server could not be started: ${spawnError.message}` });
+      return;
+    }
+    if (this.current.state === 'stopping') {
+      this.update({ state: 'stopped', pid: null, exitCode: status, message: null });
+      return;
+    }
+    const lines = this.log.tail(40);
+    const telling = [...lines].reverse().find((l) => /abort|error|failed|crash|mismatch/i.test(l)) ?? lines[lines.length - 1] ?? '';
+    const how = signal ? `${signal}, exit status ${status}` : `exit status ${status}`;
+    const info = this.update({
+      state: 'exited', pid: null, exitCode: status,
+      message: `llama-server exited unexpectedly (${how})${telling ? `: ${telling.trim()}` : ''}`,
+    });
+    if (this.spec) this.opts.onUnexpectedExit(info, this.spec);
+  }
+
+  private onLog(chunk: Buffer): void {
+    this.log.push(chunk);
+    // Coalesced: a loading model prints many lines; the UI needs a fresh tail, not every line as an event.
+    if (!this.logTimer) {
+      this.logTimer = setTimeout(() => {
+        this.logTimer = null;
+        this.opts.onChange(this.info());
+      }, 500);
+      this.logTimer.unref();
+    }
+  }
+
+  private update(patch: Partial<CoordinatorInfo>): CoordinatorInfo {
+    this.current = { ...this.current, ...patch };
+    const info = this.info();
+    this.opts.onChange(info);
+    return info;
+  }
+}
+
+async function healthStatus(port: number): Promise<number | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return null;
+  }
+}
+
+async function servedModel(port: number): Promise<string | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/models`, { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { data?: { id?: unknown }[] };
+    const id = body.data?.[0]?.id;
+    return typeof id === 'string' && id ? id : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,121 @@
+import { memo, useState } from 'react';
+import type { NodeInfo, NodeState } from '../../../shared/nodes.ts';
+import { useApi } from '../../api/ApiContext.tsx';
+import { useAction } from '../../api/useAction.ts';
+import { useAppStore } from '../../store/appStore.ts';
+import { applyLocally } from '../../store/applyLocally.ts';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { ErrorMessage } from '../../components/ErrorMessage.tsx';
+import { DASH, formatBytes } from '../../format/numbers.ts';
+import { formatWhen } from '../../format/time.ts';
+import { HostKeyPrompt } from './HostKeyPrompt.tsx';
+import { LanWarning } from './LanWarning.tsx';
+import { NodeForm } from './NodeForm.tsx';
+
+const STARTABLE: NodeState[] = ['stopped', 'unreachable', 'error', 'unknown'];
+const STOPPABLE: NodeState[] = ['running', 'busy', 'starting', 'error', 'unknown'];
+const COLUMNS = 7;
+
+/** One node: a row of facts and buttons, and under it what needs the operator's eyes (host key, warnings, log). */
+export const NodeRow = memo(function NodeRow({ id }: { id: string }) {
+  const api = useApi();
+  const node = useAppStore((s) => s.nodes[id]);
+  const [editing, setEditing] = useState(false);
+  const act = useAction(async (name: 'nodes.start' | 'nodes.stop') => applyLocally('node.updated', await api.invoke(name, { id })));
+  const remove = useAction(async () => applyLocally('node.removed', await api.invoke('nodes.remove', { id })));
+  if (!node) return null;
+
+  if (editing) {
+    return (
+      <tbody>
+        <tr><td colSpan={COLUMNS}><NodeForm node={node} onDone={() => setEditing(false)} /></td></tr>
+      </tbody>
+    );
+  }
+  const hasDetails = node.pendingHostKey || node.bind === 'lan' || node.logTail.length > 0 || act.error || remove.error || node.message;
+  return (
+    <tbody className="node" data-node-id={node.id}>
+      <tr aria-label={`Node ${node.name}`}>
+        <th scope="row">
+          <div className="node__name">{node.name}</div>
+          <div className="small muted mono">{node.user}@{node.host}:{node.sshPort}</div>
+          <div className="small muted">{node.bind === 'tunnel' ? 'SSH tunnel' : 'LAN'}{node.endpoint ? ` · ${node.endpoint}` : ''}</div>
+        </th>
+        <td>
+          <StatusBadge status={node.state} title={node.message ?? undefined} />
+          {node.pid != null && <div className="small muted">pid {node.pid}</div>}
+        </td>
+        <td>
+          {node.probe?.version ?? DASH}
+          {node.probe?.protocolMajor != null && <div className="small muted">protocol v{node.probe.protocolMajor}</div>}
+          {node.versionMismatch && <div className="small text-bad">differs from the coordinator's</div>}
+        </td>
+        <td><DeviceMemory node={node} /></td>
+        <td className="num">{node.probe?.latencyMs != null ? `${node.probe.latencyMs.toFixed(1)} ms` : DASH}</td>
+        <td><NodeGpus host={node.name} /></td>
+        <td className="node__actions">
+          <button type="button" className="btn btn--small btn--primary" disabled={act.pending || !STARTABLE.includes(node.state)} onClick={() => void act.run('nodes.start')}>
+            Start
+          </button>
+          <button type="button" className="btn btn--small" disabled={act.pending || !STOPPABLE.includes(node.state)} onClick={() => void act.run('nodes.stop')}>
+            Stop
+          </button>
+          <button type="button" className="btn btn--small btn--ghost" onClick={() => setEditing(true)}>Edit</button>
+          <ConfirmButton label="Remove" confirmLabel="Confirm remove" onConfirm={() => void remove.run()} disabled={remove.pending} />
+        </td>
+      </tr>
+      {hasDetails && (
+        <tr className="node__details">
+          <td colSpan={COLUMNS}>
+            {node.message && <p className={`small ${node.state === 'error' || node.state === 'unreachable' ? 'text-bad' : 'muted'}`}>{node.message}</p>}
+            <HostKeyPrompt node={node} />
+            {node.bind === 'lan' && <LanWarning node={node} />}
+            <ErrorMessage error={act.error} onDismiss={act.clearError} title={`${node.name}: the engine refused`} />
+            <ErrorMessage error={remove.error} onDismiss={remove.clearError} title="Not removed" />
+            {node.logTail.length > 0 && (
+              <details className="log-tail" open={node.state === 'error'}>
+                <summary className="small">rpc-server log ({node.logTail.length} lines)</summary>
+                <pre className="code" aria-label={`rpc-server log of ${node.name}`}>{node.logTail.join('\n')}</pre>
+              </details>
+            )}
+            {node.probe && <p className="small muted">probed {formatWhen(node.probe.at)}{node.probe.error ? ` · ${node.probe.error}` : ''}</p>}
+          </td>
+        </tr>
+      )}
+    </tbody>
+  );
+});
+
+function DeviceMemory({ node }: { node: NodeInfo }) {
+  const devices = node.probe?.devices ?? [];
+  if (devices.length === 0) return <span className="muted">{DASH}</span>;
+  return (
+    <ul className="plain small">
+      {devices.map((d) => (
+        <li key={d.index} className="num">
+          dev {d.index}: {formatBytes(d.freeBytes)} free of {formatBytes(d.totalBytes)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** GPUs the node's nvidia-smi reports (over its SSH session), from the same live GPU state as the GPU cards. */
+function NodeGpus({ host }: { host: string }) {
+  const status = useAppStore((s) => s.gpus[host]);
+  if (!status) return <span className="muted">{DASH}</span>;
+  if (status.poller.state === 'no-gpu') return <span className="small muted">no NVIDIA GPU</span>;
+  if (status.poller.state === 'failing') return <span className="small text-bad" title={status.poller.message}>nvidia-smi failing</span>;
+  const gpus = status.snapshot?.gpus ?? [];
+  if (gpus.length === 0) return <span className="muted">{DASH}</span>;
+  return (
+    <ul className="plain small">
+      {gpus.map((g) => (
+        <li key={g.uuid ?? g.index}>
+          {g.name ?? `GPU ${g.index}`} · {g.utilizationGpuPercent ?? DASH}% · {g.temperatureC ?? DASH}°C
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,60 @@
+import { useState } from 'react';
+import { useApi } from '../../api/ApiContext.tsx';
+import { useAction } from '../../api/useAction.ts';
+import { useAppStore } from '../../store/appStore.ts';
+import { selectNodeIds } from '../../store/selectors.ts';
+import { applyLocally } from '../../store/applyLocally.ts';
+import { Panel } from '../../components/Panel.tsx';
+import { ErrorMessage } from '../../components/ErrorMessage.tsx';
+import { Loading } from '../../components/Loading.tsx';
+import { NodeForm } from './NodeForm.tsx';
+import { NodeRow } from './NodeRow.tsx';
+import { CoordinatorPanel } from './CoordinatorPanel.tsx';
+
+export function NodesView() {
+  const api = useApi();
+  const ids = useAppStore(selectNodeIds);
+  const loaded = useAppStore((s) => s.connection.loaded);
+  const [adding, setAdding] = useState(false);
+  const all = useAction(async (what: 'nodes.startAll' | 'nodes.stopAll') => {
+    for (const node of await api.invoke(what, {})) applyLocally('node.updated', node);
+  });
+
+  return (
+    <div className="view">
+      <div className="view__head">
+        <h1 className="view__title">GPU nodes</h1>
+        <div className="view__actions">
+          <button type="button" className="btn" disabled={all.pending || ids.length === 0} onClick={() => void all.run('nodes.startAll')}>Start all</button>
+          <button type="button" className="btn" disabled={all.pending || ids.length === 0} onClick={() => void all.run('nodes.stopAll')}>Stop all</button>
+          {!adding && <button type="button" className="btn" onClick={() => setAdding(true)}>Add node…</button>}
+        </div>
+      </div>
+      <ErrorMessage error={all.error} onDismiss={all.clearError} title="Not every node changed" />
+      {adding && <NodeForm onDone={() => setAdding(false)} />}
+      <Panel title={`llama.cpp rpc-server nodes (${ids.length})`}>
+        {!loaded && <Loading what="nodes" />}
+        {loaded && ids.length === 0 && (
+          <p className="muted">No node yet. Add a machine reachable over SSH that has llama.cpp's rpc-server; Batchdeck starts and watches it.</p>
+        )}
+        {ids.length > 0 && (
+          <table className="table nodes-table" aria-label="Nodes">
+            <thead>
+              <tr>
+                <th scope="col">Node</th>
+                <th scope="col">State</th>
+                <th scope="col">Version</th>
+                <th scope="col">Device memory</th>
+                <th scope="col">Latency</th>
+                <th scope="col">GPUs</th>
+                <th scope="col"><span className="visually-hidden">Actions</span></th>
+              </tr>
+            </thead>
+            {ids.map((id) => <NodeRow key={id} id={id} />)}
+          </table>
+        )}
+      </Panel>
+      <CoordinatorPanel />
+    </div>
+  );
+}

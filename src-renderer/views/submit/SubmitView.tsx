@@ -1,0 +1,114 @@
+import { useApi } from '../../api/ApiContext.tsx';
+import { useAction } from '../../api/useAction.ts';
+import { useAppStore } from '../../store/appStore.ts';
+import { selectModelOptions } from '../../store/selectors.ts';
+import { applyLocally } from '../../store/applyLocally.ts';
+import { navigate } from '../../router/useRoute.ts';
+import { Panel } from '../../components/Panel.tsx';
+import { ErrorMessage } from '../../components/ErrorMessage.tsx';
+import { formatBytes, formatInt } from '../../format/numbers.ts';
+import { DropZone } from './DropZone.tsx';
+import { ValidationErrors } from './ValidationErrors.tsx';
+import { RequestPreview } from './RequestPreview.tsx';
+import { EstimatePanel } from './EstimatePanel.tsx';
+import { clearDraft, setDraft, useSubmitDraft } from './submitDraft.ts';
+
+export function SubmitView() {
+  const api = useApi();
+  const draft = useSubmitDraft();
+  const models = useAppStore(selectModelOptions);
+  const report = draft.report;
+  const submit = useAction(async () => {
+    if (!draft.content || !draft.fileName || !report?.ok) return;
+    const batch = await api.invoke('batches.submit', {
+      name: draft.name.trim() || draft.fileName,
+      content: draft.content,
+      ...(draft.model ? { model: draft.model } : {}),
+      priority: draft.priority,
+    });
+    applyLocally('batch.updated', batch);
+    clearDraft();
+    navigate({ view: 'batch', id: batch.id });
+  });
+
+  const fileModelServed = !report?.model || models.some((m) => m.model === report.model);
+
+  return (
+    <div className="view">
+      <h1 className="view__title">Submit a batch</h1>
+      <DropZone />
+      {draft.reading && <p role="status" className="muted">Reading {draft.fileName}…</p>}
+      {draft.validating && <p role="status" className="muted">Validating {draft.fileName} ({formatBytes(draft.fileSize)})…</p>}
+      <ErrorMessage error={draft.error} title="Could not validate the file" />
+      {report && (
+        <>
+          <p className="small">
+            <strong>{draft.fileName}</strong>: {formatInt(report.lineCount)} request{report.lineCount === 1 ? '' : 's'}
+            {report.endpoint && <> to <code>{report.endpoint}</code></>}
+            {report.model && <> for <code>{report.model}</code></>}
+          </p>
+          {report.errors.length > 0 && <ValidationErrors errors={report.errors} />}
+          {report.preview.length > 0 && (
+            <Panel title="Preview"><RequestPreview preview={report.preview} /></Panel>
+          )}
+          <Panel title="Run it">
+              <form
+                className="form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void submit.run();
+                }}
+              >
+                <div className="form__row">
+                  <label className="field">
+                    <span>Batch name</span>
+                    <input value={draft.name} maxLength={255} onChange={(e) => setDraft({ name: e.target.value })} />
+                  </label>
+                  <label className="field">
+                    <span>Model</span>
+                    <select value={draft.model} onChange={(e) => setDraft({ model: e.target.value })}>
+                      {report.model && !fileModelServed && (
+                        <option value={report.model}>{report.model} (from the file; no backend serves it)</option>
+                      )}
+                      {!report.model && <option value="">(as in the file)</option>}
+                      {models.map((m) => (
+                        <option key={m.model} value={m.model}>
+                          {m.model}{m.healthy ? '' : ' (backend down)'} · {m.backends.join(', ')}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label className="field field--narrow">
+                    <span>Priority</span>
+                    <input type="number" min={-100} max={100} step={1} value={draft.priority}
+                      onChange={(e) => setDraft({ priority: Math.max(-100, Math.min(100, Math.trunc(Number(e.target.value) || 0))) })} />
+                  </label>
+                </div>
+                {models.length === 0 && (
+                  <p className="small text-warn">
+                    No backend serves any model yet; the batch will wait in the queue. <a href="#/backends">Configure a backend</a>.
+                  </p>
+                )}
+                {draft.model && !models.some((m) => m.model === draft.model) && models.length > 0 && (
+                  <p className="small text-warn">No configured backend serves {draft.model}; the batch will wait until one does.</p>
+                )}
+                {report.ok
+                  ? <EstimatePanel requestCount={report.lineCount} model={draft.model || null} priority={draft.priority} />
+                  : <p className="small text-bad">This file cannot be submitted until every error above is fixed.</p>}
+                <div className="form__actions">
+                  <button type="submit" className="btn btn--primary" disabled={submit.pending || !report.ok} aria-busy={submit.pending}>
+                    Submit batch
+                  </button>
+                  {submit.pending && <span className="small muted" role="status">Submitting…</span>}
+                  <button type="button" className="btn btn--ghost" onClick={clearDraft} disabled={submit.pending}>
+                    Discard
+                  </button>
+                </div>
+                <ErrorMessage error={submit.error} onDismiss={submit.clearError} title="The batch was not submitted" />
+              </form>
+          </Panel>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * Ingest benchmark: a 1,000,000-line batch file validated and inserted into a fresh SQLite file.
+ * Targets (DESIGN, batches): <= 10 s and <= 300 MB peak RSS on a 2-core machine. Reports, never asserts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ingestFile } from '../../src-main/core/batches/ingest/ingestFile.ts';
+import { openDatabase } from '../../src-main/core/store/database.ts';
+import { writeGoodBatchFile } from '../support/batchFiles.ts';
+
+const LINES = 1_000_000;
+const MB = 1024 * 1024;
+
+export async function runIngestBench(): Promise<{ name: string; value: string; target: string }[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchdeck-ingest-bench-'));
+  try {
+    const file = path.join(dir, 'batch.jsonl');
+    const dbPath = path.join(dir, 'engine.sqlite');
+    const { bytes } = await writeGoodBatchFile(file, { count: LINES });
+    openDatabase(dbPath).close(); // schema in place before timing, as in the app
+
+    // The worker is a thread of this process, so this process's RSS covers it.
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+    const started = performance.now();
+    let result;
+    try {
+      result = await ingestFile({ filePath: file, dbPath, batchId: 'bench' });
+    } finally {
+      clearInterval(sampler);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    peak = Math.max(peak, process.memoryUsage().rss);
+
+    return [
+      { name: 'ingest 1M lines: file size', value: `${(bytes / MB).toFixed(0)} MB`, target: '-' },
+      { name: 'ingest 1M lines: validated + inserted', value: `${seconds.toFixed(2)} s (${result.insertedRows.toLocaleString('en-US')} rows, ok=${result.ok})`, target: '<= 10 s' },
+      { name: 'ingest 1M lines: throughput', value: `${Math.round(LINES / seconds).toLocaleString('en-US')} lines/s`, target: '>= 100,000 lines/s' },
+      { name: 'ingest 1M lines: peak RSS', value: `${(peak / MB).toFixed(0)} MB (baseline ${(baseline / MB).toFixed(0)} MB)`, target: '<= 300 MB' },
+    ];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const row of await runIngestBench()) console.log(`${row.name.padEnd(42)} ${row.value.padEnd(40)} target ${row.target}`);
+}
