@@ -66,8 +66,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       const key = `backend:${b.row.id}:down`;
       if (b.health === 'down') alerts.raise({ key, severity: 'warning', source: 'backend', message: `Backend ${b.row.name} (${b.row.base_url}) is not answering: ${b.lastError}. Requests wait for it without using up their attempts.` });
       else alerts.clear(key);
+      // Every batch this backend could serve hears of it: it explains a pause in progress, and the recovery.
       for (const run of executor.activeRuns) {
-        if ([...run.inFlight.values()].some((f) => f.backend === b)) batches.log(run.id, b.health === 'down' ? 'warn' : 'info', `Backend ${b.row.name} is ${b.health}`);
+        const serves = run.model === null || b.models.length === 0 || b.models.includes(run.model);
+        if (serves && b.health !== 'unknown') batches.log(run.id, b.health === 'down' ? 'warn' : 'info', `Backend ${b.row.name} is ${b.health}${b.health === 'down' ? ` (${b.lastError}); requests wait for it` : ''}`);
       }
       executor.schedulePump();
     },

@@ -41,6 +41,7 @@ export class BatchRun {
   readonly inFlight = new Map<number, { controller: AbortController; backend: LiveBackend }>();
   lastDispatchAt = 0;
   waitingSince: number | null = null;
+  failuresLogged = 0;
 
   private fd: number | null = null;
   private ready: WorkItem[] = [];

@@ -30,6 +30,8 @@ export interface ExecutorOptions {
 /** How long a batch may have work and no backend to take it before the operator is told. */
 const WAITING_ALERT_MS = 5_000;
 const MAX_CONNECTION_ERRORS = 200;
+/** The log names this many failed requests per batch; the dead letters hold them all. */
+const FAILURES_LOGGED = 100;
 
 /**
  * Keeps every healthy backend's slots full with requests of the active batches: highest priority first,
@@ -291,7 +293,11 @@ export class Executor {
     run.meter.record(1, outcome.completionTokens ?? tokens);
     this.completedTotal++;
     this.writer.push(outcome);
-    if (outcome.state === RequestStateCode.failed) this.opts.hooks.log(run.id, 'warn', `Request ${item.customId} (line ${item.idx + 1}) failed: ${outcome.errorMessage}`);
+    if (outcome.state === RequestStateCode.failed) {
+      run.failuresLogged++;
+      if (run.failuresLogged <= FAILURES_LOGGED) this.opts.hooks.log(run.id, 'warn', `Request ${item.customId} (line ${item.idx + 1}) failed: ${outcome.errorMessage}`);
+      else if (run.failuresLogged === FAILURES_LOGGED + 1) this.opts.hooks.log(run.id, 'warn', `More requests failed; they are not logged one by one. The dead letters list every one with its reason.`);
+    }
     this.opts.hooks.changed(run);
     if (!run.inFlight.has(item.idx) && run.isDone()) this.opts.hooks.drained(run);
   }

@@ -6,7 +6,7 @@ import { applyLocally } from '../../store/applyLocally.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 
 /** Kinds an operator adds by hand; the simulator and the coordinator are added by the engine. */
-const EDITABLE_KINDS = BACKEND_KINDS.filter((k) => k !== 'simulator' && k !== 'coordinator');
+const EDITABLE_KINDS: BackendKind[] = BACKEND_KINDS.filter((k) => k !== 'simulator' && k !== 'coordinator');
 
 const PLACEHOLDERS: Partial<Record<BackendKind, string>> = {
   'llama-server': 'http://127.0.0.1:8080',

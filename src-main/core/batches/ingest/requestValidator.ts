@@ -1,4 +1,5 @@
 import type { Endpoint } from '../../../../shared/batch.ts';
+import { CustomIdTable } from './customIdTable.ts';
 import type { ErrorList } from './errorList.ts';
 import type { RequestFields } from './fastRequestScan.ts';
 import type { IngestPreviewItem } from './types.ts';
@@ -29,7 +30,7 @@ export class RequestValidator {
   readonly #expectedEndpoint: string | undefined;
   readonly #previewCount: number;
   /** custom_id -> line it was first seen on, for duplicate messages that point at both lines. */
-  readonly #seen = new Map<string, number>();
+  readonly #seen = new CustomIdTable();
   #endpointLine = 0;
   #modelLine = 0;
   endpoint: string | null = null;
@@ -105,12 +106,11 @@ export class RequestValidator {
       this.#errors.add(line, 'missing_custom_id', 'custom_id is empty (every request needs a unique string custom_id)', 'custom_id');
       return null;
     }
-    const firstLine = this.#seen.get(id);
-    if (firstLine !== undefined) {
+    const firstLine = this.#seen.addOrFirstLine(id, line);
+    if (firstLine !== 0) {
       this.#errors.add(line, 'duplicate_custom_id', `duplicate custom_id ${quote(id)} (first seen on line ${firstLine})`, 'custom_id');
       return null;
     }
-    this.#seen.set(id, line);
     return id;
   }
 

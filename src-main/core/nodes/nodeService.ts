@@ -1,0 +1,486 @@
+import { ApiError, type ParsedInput } from '../../../shared/contract/index.ts';
+import type { CoordinatorInfo, NodeInfo, NodeInput, NodeProbe } from '../../../shared/nodes.ts';
+import type { AlertSink } from '../events/alertSink.ts';
+import type { ChangeFeed } from '../events/changeFeed.ts';
+import type { Handlers } from '../events/router.ts';
+import type { Db } from '../store/database.ts';
+import { newId } from '../store/ids.ts';
+import type { BackendRegistrar, SecretBox } from './contracts.ts';
+import { Coordinator, type CoordinatorSpec } from './coordinator.ts';
+import { sameFingerprint } from './hostKey.ts';
+import {
+  applySshFailure, checkNode, connect, downAlertKey, hostKeyAlertKey, refreshNode, startNode, stopNode,
+  type LifecycleContext,
+} from './nodeLifecycle.ts';
+import { NodeRepository, type NodeRecord } from './nodeRepository.ts';
+import { NodeRuntime, type RuntimeDeps } from './nodeRuntime.ts';
+import type { SessionStatus } from './sshSession.ts';
+
+export interface NodeServiceOptions {
+  db: Db;
+  feed: ChangeFeed;
+  alerts: AlertSink;
+  /** Electron safeStorage on the desktop; null headless, where no password or passphrase is stored. */
+  secrets: SecretBox | null;
+  registrar: BackendRegistrar;
+  /** How often running nodes are probed (default 5 s). */
+  probeIntervalMs?: number;
+  /** The workstation's llama-server (default `llama-server` on PATH). */
+  llamaServerPath?: string;
+  /** The RPC protocol major of the workstation's llama-server, when known; otherwise the nodes' common one. */
+  coordinatorProtocolMajor?: number | null;
+  /** Look at every node with an accepted host key when the service starts (default true). */
+  checkOnStart?: boolean;
+  /** ssh-agent socket for agent authentication (default SSH_AUTH_SOCK). */
+  agentSocket?: string;
+  startTimeoutMs?: number;
+  probeTimeoutMs?: number;
+  sshReadyTimeoutMs?: number;
+  sshKeepaliveMs?: number;
+  sshBackoffInitialMs?: number;
+  sshBackoffMaxMs?: number;
+  coordinatorReadyTimeoutMs?: number;
+  coordinatorStartupWaitMs?: number;
+}
+
+export type NodeHandlers = Pick<Handlers,
+  | 'nodes.list' | 'nodes.add' | 'nodes.update' | 'nodes.remove' | 'nodes.acceptHostKey' | 'nodes.start' | 'nodes.stop'
+  | 'nodes.startAll' | 'nodes.stopAll' | 'nodes.probe'
+  | 'coordinator.status' | 'coordinator.start' | 'coordinator.stop' | 'coordinator.restart'>;
+
+const COORDINATOR_ALERT = 'coordinator:exited';
+
+/**
+ * Remote GPU nodes and the llama-server coordinator over them. Stores nodes (secrets only through the
+ * SecretBox), keeps one SSH session per node, starts/stops/adopts rpc-server, probes running nodes on a
+ * timer, runs the coordinator, and emits node.updated / node.removed / coordinator.updated on every change.
+ */
+export class NodeService {
+  private readonly opts: NodeServiceOptions;
+  private readonly repo: NodeRepository;
+  private readonly nodes = new Map<string, NodeRuntime>();
+  private readonly coordinator: Coordinator;
+  private readonly ctx: LifecycleContext;
+  private readonly deps: RuntimeDeps;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+  private readonly lastEmitted = new Map<string, string>();
+
+  constructor(opts: NodeServiceOptions) {
+    this.opts = opts;
+    this.repo = new NodeRepository(opts.db);
+    this.deps = {
+      secrets: opts.secrets,
+      agentSocket: opts.agentSocket ?? process.env.SSH_AUTH_SOCK,
+      sshReadyTimeoutMs: opts.sshReadyTimeoutMs ?? 10_000,
+      sshKeepaliveMs: opts.sshKeepaliveMs ?? 5_000,
+      sshBackoffInitialMs: opts.sshBackoffInitialMs ?? 500,
+      sshBackoffMaxMs: opts.sshBackoffMaxMs ?? 30_000,
+      probeTimeoutMs: opts.probeTimeoutMs ?? 3_000,
+      onSessionStatus: (rt, s) => this.onSessionStatus(rt, s),
+    };
+    this.ctx = {
+      changed: (rt) => this.emitNode(rt),
+      alerts: opts.alerts,
+      startTimeoutMs: opts.startTimeoutMs ?? 20_000,
+      coordinatorUsesNode: (id) => this.coordinator.usesNode(id),
+    };
+    this.coordinator = new Coordinator({
+      registrar: opts.registrar,
+      onChange: (info) => {
+        if (!this.closed) opts.feed.emit('coordinator.updated', info);
+      },
+      onUnexpectedExit: (info, spec) => void this.onCoordinatorExit(info, spec),
+      ...(opts.coordinatorReadyTimeoutMs !== undefined ? { readyTimeoutMs: opts.coordinatorReadyTimeoutMs } : {}),
+      ...(opts.coordinatorStartupWaitMs !== undefined ? { startupWaitMs: opts.coordinatorStartupWaitMs } : {}),
+    });
+    for (const rec of this.repo.list()) this.nodes.set(rec.id, new NodeRuntime(rec, this.deps));
+    if (opts.checkOnStart !== false) {
+      for (const rt of this.nodes.values()) {
+        if (rt.record.acceptedHostKey) void rt.exclusive(() => refreshNode(this.ctx, rt)).catch(() => undefined);
+      }
+    }
+    this.timer = setInterval(() => this.probeRunning(), opts.probeIntervalMs ?? 5_000);
+    this.timer.unref();
+  }
+
+  snapshot(): { nodes: NodeInfo[]; coordinator: CoordinatorInfo } {
+    return { nodes: this.list(), coordinator: this.coordinator.info() };
+  }
+
+  list(): NodeInfo[] {
+    const major = this.referenceMajor();
+    return [...this.nodes.values()].map((rt) => rt.toInfo(major));
+  }
+
+  handlers(): NodeHandlers {
+    return {
+      'nodes.list': () => this.list(),
+      'nodes.add': (input) => this.add(input),
+      'nodes.update': (input) => this.update(input),
+      'nodes.remove': (input) => this.remove(input.id),
+      'nodes.acceptHostKey': (input) => this.acceptHostKey(input.id, input.fingerprint),
+      'nodes.start': (input) => this.start(input.id),
+      'nodes.stop': (input) => this.stop(input.id),
+      'nodes.startAll': () => this.startAll(),
+      'nodes.stopAll': () => this.stopAll(),
+      'nodes.probe': (input) => this.probe(input.id),
+      'coordinator.status': () => this.coordinator.info(),
+      'coordinator.start': (input) => this.startCoordinator(input),
+      'coordinator.stop': () => this.coordinator.stop(),
+      'coordinator.restart': () => this.restartCoordinator(),
+    };
+  }
+
+  async add(input: NodeInput): Promise<NodeInfo> {
+    if (this.repo.byName(input.name)) throw new ApiError({ code: 'conflict', message: `A node named ${input.name} already exists` });
+    const rec: NodeRecord = {
+      id: newId('node'),
+      name: input.name,
+      host: input.host,
+      sshPort: input.sshPort,
+      user: input.user,
+      authMethod: input.auth.method,
+      keyPath: input.auth.method === 'key' ? input.auth.keyPath : null,
+      secret: this.sealSecret(input.name, input.auth),
+      rpcServerPath: input.rpcServerPath,
+      rpcPort: input.rpcPort,
+      devices: input.devices,
+      cache: input.cache,
+      bind: input.bind,
+      acceptedHostKey: input.acceptedHostKey,
+      createdAt: Date.now(),
+    };
+    this.repo.insert(rec);
+    const rt = new NodeRuntime(rec, this.deps);
+    this.nodes.set(rec.id, rt);
+    this.emitNode(rt);
+    // First contact now, so the reply already carries the host key to accept (or what is wrong).
+    await rt.exclusive(() => refreshNode(this.ctx, rt)).catch(() => undefined);
+    return this.info(rt);
+  }
+
+  async update(input: ParsedInput<'nodes.update'>): Promise<NodeInfo> {
+    const rt = this.runtime(input.id);
+    return rt.exclusive(async () => {
+      const cur = rt.record;
+      const next: NodeRecord = { ...cur };
+      if (input.name !== undefined && input.name !== cur.name) {
+        const other = this.repo.byName(input.name);
+        if (other && other.id !== cur.id) throw new ApiError({ code: 'conflict', message: `A node named ${input.name} already exists` });
+        next.name = input.name;
+      }
+      if (input.host !== undefined) next.host = input.host;
+      if (input.sshPort !== undefined) next.sshPort = input.sshPort;
+      if (input.user !== undefined) next.user = input.user;
+      if (input.auth !== undefined) {
+        next.authMethod = input.auth.method;
+        next.keyPath = input.auth.method === 'key' ? input.auth.keyPath : null;
+        next.secret = this.sealSecret(next.name, input.auth);
+      }
+      if (input.rpcServerPath !== undefined) next.rpcServerPath = input.rpcServerPath;
+      if (input.rpcPort !== undefined) next.rpcPort = input.rpcPort;
+      if (input.devices !== undefined) next.devices = input.devices;
+      if (input.cache !== undefined) next.cache = input.cache;
+      if (input.bind !== undefined) next.bind = input.bind;
+      // null means "not given" here: forgetting a key is done by changing the host, not by an edit.
+      if (input.acceptedHostKey) next.acceptedHostKey = input.acceptedHostKey;
+      const hostChanged = next.host !== cur.host || next.sshPort !== cur.sshPort;
+      if (hostChanged && !input.acceptedHostKey) next.acceptedHostKey = null;
+      const connectionChanged = hostChanged || next.user !== cur.user || next.authMethod !== cur.authMethod
+        || next.keyPath !== cur.keyPath || input.auth !== undefined || next.acceptedHostKey !== cur.acceptedHostKey;
+      const rpcChanged = next.rpcPort !== cur.rpcPort || next.bind !== cur.bind || next.rpcServerPath !== cur.rpcServerPath
+        || next.devices !== cur.devices || next.cache !== cur.cache;
+      if ((connectionChanged || rpcChanged) && (rt.state === 'running' || rt.state === 'busy' || rt.state === 'starting')) {
+        throw new ApiError({ code: 'conflict', message: `${rt.where} is running: stop it before changing how it is reached or started` });
+      }
+      this.repo.update(next);
+      rt.record = next;
+      if (connectionChanged || rpcChanged) {
+        rt.dropSession();
+        rt.pendingHostKey = null;
+        rt.state = 'unknown';
+        rt.message = null;
+        rt.probe = null;
+      }
+      this.emitNode(rt);
+      if (connectionChanged || rpcChanged) await refreshNode(this.ctx, rt).catch(() => undefined);
+      return this.info(rt);
+    });
+  }
+
+  async remove(id: string): Promise<{ id: string }> {
+    const rt = this.runtime(id);
+    if (this.coordinator.usesNode(id)) {
+      throw new ApiError({ code: 'conflict', message: `${rt.where} is in use by the running coordinator. Stop the coordinator first.` });
+    }
+    await rt.exclusive(async () => {
+      if (rt.pid !== null || rt.state === 'running' || rt.state === 'busy') await stopNode(this.ctx, rt);
+    });
+    rt.dropSession();
+    this.nodes.delete(id);
+    this.repo.remove(id);
+    this.lastEmitted.delete(id);
+    this.opts.alerts.clear(downAlertKey(id));
+    this.opts.alerts.clear(hostKeyAlertKey(id));
+    this.opts.feed.emit('node.removed', { id });
+    return { id };
+  }
+
+  /**
+   * Accepts a host key. When the host already presented one, the operator must accept that very key
+   * (what they checked); before any contact, a fingerprint checked out of band is taken as given.
+   */
+  async acceptHostKey(id: string, fingerprint: string): Promise<NodeInfo> {
+    const rt = this.runtime(id);
+    return rt.exclusive(async () => {
+      if (rt.pendingHostKey && !sameFingerprint(rt.pendingHostKey, fingerprint)) {
+        throw new ApiError({ code: 'conflict', message: `${rt.where} presented ${rt.pendingHostKey}, not ${fingerprint}. Accept the key the host presents, after checking it on the node.` });
+      }
+      this.repo.setAcceptedHostKey(id, fingerprint);
+      rt.record = { ...rt.record, acceptedHostKey: fingerprint };
+      rt.dropSession();
+      rt.pendingHostKey = null;
+      rt.message = 'host key accepted; connecting';
+      this.opts.alerts.clear(hostKeyAlertKey(id));
+      this.emitNode(rt);
+      await refreshNode(this.ctx, rt).catch(() => undefined);
+      return this.info(rt);
+    });
+  }
+
+  async start(id: string): Promise<NodeInfo> {
+    const rt = this.runtime(id);
+    return rt.exclusive(async () => {
+      if (rt.state === 'running' || rt.state === 'busy') {
+        await checkNode(this.ctx, rt).catch(() => undefined);
+        if (rt.state === 'running' || rt.state === 'busy') return this.info(rt);
+      }
+      await startNode(this.ctx, rt);
+      return this.info(rt);
+    });
+  }
+
+  async stop(id: string): Promise<NodeInfo> {
+    const rt = this.runtime(id);
+    return rt.exclusive(async () => {
+      await stopNode(this.ctx, rt);
+      return this.info(rt);
+    });
+  }
+
+  /** Every node at once, in parallel; failures stay on their nodes (state and message), not in the reply. */
+  async startAll(): Promise<NodeInfo[]> {
+    await Promise.allSettled([...this.nodes.values()].map((rt) => this.start(rt.record.id)));
+    return this.list();
+  }
+
+  async stopAll(): Promise<NodeInfo[]> {
+    // The coordinator cannot outlive its nodes: llama-server would abort on its next request.
+    if (this.coordinator.active) await this.coordinator.stop();
+    await Promise.allSettled([...this.nodes.values()]
+      .filter((rt) => rt.state !== 'stopped' || rt.pid !== null)
+      .map((rt) => this.stop(rt.record.id)));
+    return this.list();
+  }
+
+  async probe(id: string): Promise<NodeProbe> {
+    const rt = this.runtime(id);
+    return rt.exclusive(async () => {
+      const session = await connect(this.ctx, rt);
+      try {
+        await rt.ensureEndpoint(session);
+      } catch (err) {
+        throw applySshFailure(this.ctx, rt, err);
+      }
+      const wasUp = rt.state === 'running' || rt.state === 'busy' || rt.wasRunning || rt.pid !== null;
+      if (wasUp) {
+        await checkNode(this.ctx, rt);
+        return rt.probe!;
+      }
+      const probe = await rt.runProbe(session);
+      if (probe.ok || probe.busy) await refreshNode(this.ctx, rt);
+      else this.emitNode(rt);
+      return probe;
+    });
+  }
+
+  async startCoordinator(input: ParsedInput<'coordinator.start'>): Promise<CoordinatorInfo> {
+    if (this.coordinator.active) {
+      throw new ApiError({ code: 'conflict', message: `the coordinator is already ${this.coordinator.info().state}; stop it first` });
+    }
+    const chosen = input.nodeIds
+      ? input.nodeIds.map((id) => this.runtime(id))
+      : [...this.nodes.values()].filter((rt) => rt.state === 'running' || rt.state === 'busy');
+    if (chosen.length === 0) {
+      throw new ApiError({ code: 'conflict', message: 'No running node to start the coordinator on. Start the nodes first (nodes start), then the coordinator.' });
+    }
+    const spec: Omit<CoordinatorSpec, 'endpoints' | 'nodeIds'> = {
+      llamaServerPath: input.llamaServerPath ?? this.opts.llamaServerPath ?? 'llama-server',
+      model: input.model,
+      port: input.port ?? null,
+      extraArgs: input.extraArgs,
+    };
+    return this.launchCoordinator(spec, chosen);
+  }
+
+  async restartCoordinator(): Promise<CoordinatorInfo> {
+    const last = this.coordinator.spec;
+    if (!last) throw new ApiError({ code: 'conflict', message: 'The coordinator has not been started yet: use coordinator start' });
+    if (this.coordinator.active) await this.coordinator.stop();
+    const candidates = last.nodeIds.map((id) => this.nodes.get(id)).filter((rt): rt is NodeRuntime => rt !== undefined);
+    await Promise.allSettled(candidates.map((rt) => rt.exclusive(() => checkNode(this.ctx, rt))));
+    const healthy = candidates.filter((rt) => rt.state === 'running');
+    if (healthy.length === 0) {
+      throw new ApiError({ code: 'conflict', message: 'None of the coordinator\'s nodes is healthy now. Start them again (nodes start), then the coordinator.' });
+    }
+    return this.launchCoordinator(last, healthy);
+  }
+
+  /** Checks every endpoint with the probe first: llama-server aborts on any it cannot reach. */
+  private async launchCoordinator(spec: Omit<CoordinatorSpec, 'endpoints' | 'nodeIds'>, chosen: NodeRuntime[]): Promise<CoordinatorInfo> {
+    const planned = chosen.map((rt) => rt.endpoint ?? `(${rt.record.name})`);
+    this.coordinator.setChecking(planned);
+    const problems: string[] = [];
+    const endpoints: string[] = [];
+    await Promise.all(chosen.map((rt) => rt.exclusive(async () => {
+      try {
+        const session = await connect(this.ctx, rt);
+        await rt.ensureEndpoint(session);
+        const probe = await rt.runProbe(session);
+        if (!probe.ok) {
+          problems.push(`${rt.record.name}: ${probe.busy ? 'busy (another client holds rpc-server)' : probe.error}`);
+          await checkNode(this.ctx, rt).catch(() => undefined);
+        }
+        this.emitNode(rt);
+      } catch (err) {
+        problems.push(`${rt.record.name}: ${(err as Error).message}`);
+      }
+    })));
+    for (const rt of chosen) if (rt.endpoint) endpoints.push(rt.endpoint);
+    const majors = new Set(chosen.map((rt) => rt.probe?.protocolMajor).filter((m): m is number => m != null));
+    if (problems.length === 0 && majors.size > 1) {
+      problems.push(`the nodes speak different RPC protocol versions (${chosen.map((rt) => `${rt.record.name}: ${rt.probe?.version}`).join(', ')}); llama-server needs every node on its own major version`);
+    }
+    const expected = this.opts.coordinatorProtocolMajor;
+    if (problems.length === 0 && expected != null && [...majors].some((m) => m !== expected)) {
+      problems.push(`the nodes speak RPC protocol ${[...majors].join('/')}, and this workstation's llama-server speaks ${expected}: update llama.cpp so they match`);
+    }
+    if (problems.length) {
+      const message = `Not starting llama-server: ${problems.join('; ')}`;
+      this.coordinator.setRefused(message);
+      throw new ApiError({ code: 'unavailable', message });
+    }
+    const info = await this.coordinator.start({ ...spec, endpoints, nodeIds: chosen.map((rt) => rt.record.id) });
+    if (info.state === 'ready' || info.state === 'loading' || info.state === 'starting') this.opts.alerts.clear(COORDINATOR_ALERT);
+    if (info.state === 'error' || info.state === 'exited') {
+      throw new ApiError({ code: 'unavailable', message: `${info.message ?? 'llama-server failed'}${info.logTail.length ? `\nLast log lines:\n${info.logTail.slice(-10).join('\n')}` : ''}` });
+    }
+    return info;
+  }
+
+  /** llama-server died unasked: alert with the log tail, find which nodes are still healthy, offer a restart on them. */
+  private async onCoordinatorExit(info: CoordinatorInfo, spec: CoordinatorSpec): Promise<void> {
+    const tail = info.logTail.slice(-5).join(' | ');
+    this.opts.alerts.raise({
+      key: COORDINATOR_ALERT, severity: 'critical', source: 'coordinator',
+      message: `${info.message}${tail ? ` — log: ${tail}` : ''}`,
+    });
+    const nodes = spec.nodeIds.map((id) => this.nodes.get(id)).filter((rt): rt is NodeRuntime => rt !== undefined);
+    await Promise.allSettled(nodes.map((rt) => rt.exclusive(() => checkNode(this.ctx, rt))));
+    if (this.closed) return;
+    const healthy = nodes.filter((rt) => rt.state === 'running').map((rt) => rt.record.name);
+    const down = nodes.filter((rt) => rt.state !== 'running').map((rt) => `${rt.record.name} (${rt.state})`);
+    const offer = healthy.length
+      ? `Restart is offered on the ${healthy.length} node(s) still healthy: ${healthy.join(', ')} (coordinator restart).`
+      : 'No node is healthy: start the nodes again, then the coordinator.';
+    this.coordinator.setMessage(`${info.message}. ${down.length ? `Down: ${down.join(', ')}. ` : ''}${offer}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    clearInterval(this.timer);
+    if (this.coordinator.active) await this.coordinator.stop().catch(() => undefined);
+    this.closed = true;
+    for (const rt of this.nodes.values()) rt.dropSession();
+  }
+
+  private probeRunning(): void {
+    if (this.closed) return;
+    for (const rt of this.nodes.values()) {
+      if (rt.busy) continue;
+      const watched = rt.state === 'running' || rt.state === 'busy' || (rt.state === 'unreachable' && rt.wasRunning);
+      if (!watched) continue;
+      void rt.exclusive(() => checkNode(this.ctx, rt)).catch(() => undefined);
+    }
+  }
+
+  private onSessionStatus(rt: NodeRuntime, s: SessionStatus): void {
+    if (this.closed) return;
+    if (s.state === 'reconnecting') {
+      const up = rt.state === 'running' || rt.state === 'busy' || rt.wasRunning;
+      const retry = s.retryInMs !== null ? `; reconnecting (attempt ${s.attempt}, in ${(s.retryInMs / 1000).toFixed(1)} s)` : '';
+      rt.wasRunning = up;
+      if (up) rt.state = 'unreachable';
+      rt.message = `${s.error?.message ?? 'SSH connection lost'}${retry}`;
+      this.emitNode(rt);
+    } else if (s.state === 'ready' && rt.wasRunning && !rt.busy) {
+      // The session is back: find out at once whether rpc-server still runs (it is detached, so it should).
+      void rt.exclusive(() => checkNode(this.ctx, rt)).catch(() => undefined);
+    } else if (s.state === 'failed' && s.error?.permanent && rt.wasRunning) {
+      applySshFailure(this.ctx, rt, s.error);
+    }
+  }
+
+  private sealSecret(name: string, auth: NodeInput['auth']): Buffer | null {
+    const secret = auth.method === 'password' ? auth.password : auth.method === 'key' ? auth.passphrase : undefined;
+    if (!secret) return null;
+    if (!this.opts.secrets) {
+      throw new ApiError({
+        code: 'invalid_input',
+        message: `Node ${name}: ${auth.method === 'password' ? 'password authentication' : 'a key passphrase'} needs a place to keep it encrypted, and headless mode stores no secret. Use ssh-agent (auth: agent) or a key file without a passphrase.`,
+        issues: [{ path: auth.method === 'password' ? 'auth.password' : 'auth.passphrase', message: 'cannot be stored in headless mode' }],
+      });
+    }
+    return this.opts.secrets.encrypt(secret);
+  }
+
+  private runtime(id: string): NodeRuntime {
+    const rt = this.nodes.get(id);
+    if (!rt) throw new ApiError({ code: 'not_found', message: `No node ${id}` });
+    return rt;
+  }
+
+  private info(rt: NodeRuntime): NodeInfo {
+    return rt.toInfo(this.referenceMajor());
+  }
+
+  /** The protocol major nodes are compared with: the configured one, else the most common among the nodes. */
+  private referenceMajor(): number | null {
+    if (this.opts.coordinatorProtocolMajor != null) return this.opts.coordinatorProtocolMajor;
+    const counts = new Map<number, number>();
+    for (const rt of this.nodes.values()) {
+      const m = rt.probe?.protocolMajor;
+      if (m != null) counts.set(m, (counts.get(m) ?? 0) + 1);
+    }
+    let best: number | null = null;
+    let bestCount = 0;
+    for (const [m, c] of counts) {
+      if (c > bestCount || (c === bestCount && best !== null && m > best)) {
+        best = m;
+        bestCount = c;
+      }
+    }
+    return best;
+  }
+
+  /** Emits node.updated when what the UI would show changed (the probe's timestamp alone does not count). */
+  private emitNode(rt: NodeRuntime): void {
+    if (this.closed || !this.nodes.has(rt.record.id)) return;
+    const info = this.info(rt);
+    const key = JSON.stringify({ ...info, probe: info.probe ? { ...info.probe, at: 0 } : null });
+    if (this.lastEmitted.get(rt.record.id) === key) return;
+    this.lastEmitted.set(rt.record.id, key);
+    this.opts.feed.emit('node.updated', info);
+  }
+}

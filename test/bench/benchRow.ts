@@ -1,0 +1,5 @@
+export interface BenchRow {
+  name: string;
+  value: string;
+  target: string;
+}
