@@ -5,18 +5,21 @@
 //   src-preload/preload.ts -> dist/app/preload.cjs       (sandboxed preload: one file, requires only 'electron')
 // The renderer is built separately by vite into dist/renderer.
 //
-// Usage: node scripts/build-app.js [--production] [--only main|preload]
-//   --production: minify, no source maps; --only: build one part
+// Usage: node scripts/build-app.js [--production] [--only main|preload] [--outdir DIR]
+//   --production: minify, no source maps; --only: build one part; --outdir: instead of dist/app (tests)
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = path.join(root, 'dist', 'app');
+const argValue = (name) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+};
+const outDir = path.resolve(root, argValue('--outdir') ?? path.join('dist', 'app'));
 const production = process.argv.includes('--production');
-const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
+const only = argValue('--only');
 
 // Native modules (and the one with a native optional part) stay in node_modules, loaded at run time.
 const nativeExternals = ['electron', 'better-sqlite3', 'ssh2', 'cpu-features'];

@@ -49,6 +49,8 @@ export function secureWebPreferences(preloadPath: string, options: { devTools: b
     allowRunningInsecureContent: false,
     experimentalFeatures: false,
     webviewTag: false,
+    // Middle-click (auxclick) would open links in a new window; the open handler denies it, this stops it earlier.
+    disableBlinkFeatures: 'Auxclick',
     // A file dropped outside the drop zone must not make the window navigate to file://.
     navigateOnDragDrop: false,
     safeDialogs: true,
@@ -73,6 +75,11 @@ export function isAllowedRequest(url: string): boolean {
   if (isAppUrl(url)) return true;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   return scheme === 'data' || scheme === 'blob' || scheme === 'devtools';
+}
+
+/** Downloads: only blob: URLs the app's own page created (the results and errors files). */
+export function isAllowedDownload(url: string): boolean {
+  return url.startsWith('blob:') && isAppUrl(url.slice('blob:'.length));
 }
 
 /** window.open and target=_blank: always denied; the app never opens a second window or a browser. */

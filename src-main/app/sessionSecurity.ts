@@ -1,6 +1,6 @@
 import type { Session, WebContents } from 'electron';
 import {
-  denyPermissionCheck, denyPermissionRequest, isAllowedNavigation, isAllowedRequest, windowOpenDecision, withCspHeader,
+  denyPermissionCheck, denyPermissionRequest, isAllowedDownload, isAllowedNavigation, isAllowedRequest, windowOpenDecision, withCspHeader,
 } from './securityPolicy.ts';
 
 /**
@@ -20,6 +20,14 @@ export function hardenSession(session: Session): void {
     const allowed = isAllowedRequest(details.url);
     if (!allowed) console.warn(`request to ${details.url.slice(0, 200)} blocked`);
     callback({ cancel: !allowed });
+  });
+  // Downloads are the results files the page builds as blob: URLs; Electron asks where to save them.
+  // Anything else a page might try to download is refused.
+  session.on('will-download', (event, item) => {
+    if (!isAllowedDownload(item.getURL())) {
+      event.preventDefault();
+      console.warn(`download of ${item.getURL().slice(0, 200)} refused`);
+    }
   });
 }
 

@@ -38,6 +38,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   // The literal flags above repeat secureWebPreferences on purpose: electronegativity reads this call site.

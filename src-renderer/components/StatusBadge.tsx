@@ -1,6 +1,6 @@
 /** Colour per state word; the word itself is always shown as text (never colour alone). */
 const TONES: Record<string, 'ok' | 'warn' | 'bad' | 'accent' | 'muted'> = {
-  completed: 'ok', running: 'ok', ready: 'ok', up: 'ok', idle: 'muted',
+  completed: 'ok', succeeded: 'ok', pending: 'muted', running: 'ok', ready: 'ok', up: 'ok', idle: 'muted',
   in_progress: 'accent', queued: 'muted', validating: 'muted', finalizing: 'accent', starting: 'accent',
   loading: 'accent', checking: 'accent', busy: 'accent', stopping: 'muted', cancelling: 'warn',
   paused: 'warn', stalled: 'bad', unknown: 'muted', stopped: 'muted',

@@ -44,6 +44,20 @@ export function UPlotChart({ options, data, height = 180, label }: {
   return <div className="chart" ref={boxRef} role="img" aria-label={label} />;
 }
 
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** Time ticks as a 24-hour clock, with seconds only when the ticks are closer than a minute. */
+export const timeAxis: Partial<uPlot.Axis> = {
+  space: 70,
+  values: (_u, ticks) => {
+    const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : 60;
+    return ticks.map((t) => {
+      const d = new Date(t * 1000);
+      return step < 60 ? `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}` : `${two(d.getHours())}:${two(d.getMinutes())}`;
+    });
+  },
+};
+
 /** Axis and grid colours that read on the dark theme. */
 export const axisStyle = {
   stroke: '#9aa4b2',

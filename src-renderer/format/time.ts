@@ -22,8 +22,9 @@ export function formatAge(at: number | null | undefined, now: number): string {
   return `${formatDuration(Math.max(0, now - toMs(at)) / 1000)} ago`;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+// 24-hour clock: operators compare times with logs, which use it.
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
 
 export function formatClock(at: number | null | undefined): string {
   return at == null ? DASH : timeFormat.format(toMs(at));

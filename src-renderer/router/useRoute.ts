@@ -1,25 +1,20 @@
-import { useSyncExternalStore } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 import { hrefOf, parseHash, type Route } from './routes.ts';
 
-function subscribe(onChange: () => void): () => void {
-  window.addEventListener('hashchange', onChange);
-  return () => window.removeEventListener('hashchange', onChange);
-}
-
-let cachedHash: string | null = null;
-let cachedRoute: Route = { view: 'dashboard' };
-
-function currentRoute(): Route {
-  // Same hash, same object: useSyncExternalStore needs a stable snapshot.
-  if (window.location.hash !== cachedHash) {
-    cachedHash = window.location.hash;
-    cachedRoute = parseHash(cachedHash);
-  }
-  return cachedRoute;
-}
-
+/**
+ * The current route. A hash change renders the new view as a transition, so React can slice the work of
+ * mounting a heavy view (charts, a 100,000-row table) instead of blocking the window for one long task.
+ */
 export function useRoute(): Route {
-  return useSyncExternalStore(subscribe, currentRoute);
+  const [route, setRoute] = useState<Route>(() => parseHash(window.location.hash));
+  useEffect(() => {
+    const onChange = () => startTransition(() => setRoute(parseHash(window.location.hash)));
+    window.addEventListener('hashchange', onChange);
+    // The hash may have changed between the first render and this subscription.
+    onChange();
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
 }
 
 export function navigate(route: Route, options: { replace?: boolean } = {}): void {

@@ -34,10 +34,15 @@ export function batchTabOf(status: BatchStatus): BatchTab {
 
 const newestFirst = (a: BatchSummary, b: BatchSummary) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1);
 
+/** Among active batches, the ones moving come first, then paused, then those still waiting. */
+const ACTIVE_RANK: Partial<Record<BatchStatus, number>> = { in_progress: 0, finalizing: 0, cancelling: 0, paused: 1 };
+const activeOrder = (a: BatchSummary, b: BatchSummary) => (ACTIVE_RANK[a.status] ?? 2) - (ACTIVE_RANK[b.status] ?? 2) || newestFirst(a, b);
+
 function idsByTab(tab: BatchTab) {
+  const order = tab === 'active' ? activeOrder : newestFirst;
   return memoOn(
     (batches: Record<string, BatchSummary>) =>
-      Object.values(batches).filter((b) => batchTabOf(b.status) === tab).sort(newestFirst).map((b) => b.id),
+      Object.values(batches).filter((b) => batchTabOf(b.status) === tab).sort(order).map((b) => b.id),
     sameItems,
   );
 }

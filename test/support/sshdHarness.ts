@@ -247,7 +247,14 @@ function killLeftoverRpcServers(homeDir: string): void {
   for (const f of fs.readdirSync(stateDir)) {
     if (!f.endsWith('.pid')) continue;
     const pid = Number(fs.readFileSync(path.join(stateDir, f), 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 1) {
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone
+    }
+    // Never signal a recycled pid (or this test process): only a stand-in rpc-server.
+    if (Number.isInteger(pid) && pid > 1 && pid !== process.pid && cmdline.includes('rpc-server')) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
     }
   }

@@ -43,7 +43,7 @@ interface ExecError extends Error {
   signal?: NodeJS.Signals | null;
 }
 
-function describe(file: string, args: string[]): string {
+function commandLine(file: string, args: string[]): string {
   return [file, ...args].join(' ');
 }
 
@@ -71,11 +71,11 @@ export const localCommandRunner: CommandRunner = {
             return settle(() => reject(new CommandError('ENOENT', `${file}: command not found`, { cause: error })));
           }
           if (error.signal) {
-            const message = `${describe(file, args)} was killed by ${error.signal}`;
+            const message = `${commandLine(file, args)} was killed by ${error.signal}`;
             return settle(() => reject(new CommandError('EKILLED', message, { cause: error })));
           }
           const code = typeof error.code === 'string' ? error.code : 'EFAILED';
-          settle(() => reject(new CommandError(code, `${describe(file, args)} failed: ${error.message}`, { cause: error })));
+          settle(() => reject(new CommandError(code, `${commandLine(file, args)} failed: ${error.message}`, { cause: error })));
         },
       );
 
@@ -89,11 +89,11 @@ export const localCommandRunner: CommandRunner = {
       };
       const timer = setTimeout(() => {
         stop();
-        settle(() => reject(new CommandError('ETIMEDOUT', `${describe(file, args)} did not finish within ${opts.timeoutMs} ms and was stopped`)));
+        settle(() => reject(new CommandError('ETIMEDOUT', `${commandLine(file, args)} did not finish within ${opts.timeoutMs} ms and was stopped`)));
       }, opts.timeoutMs);
       const onAbort = (): void => {
         stop();
-        settle(() => reject(new CommandError('ABORT_ERR', `${describe(file, args)} was cancelled`)));
+        settle(() => reject(new CommandError('ABORT_ERR', `${commandLine(file, args)} was cancelled`)));
       };
       if (opts.signal?.aborted) onAbort();
       else opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -77,7 +77,8 @@ export class GpuPoller {
   /** Bumped by start() and stop(), so that the answer to a call made before them is dropped. */
   private generation = 0;
   private failures = 0;
-  private lastFinishedAt: number | null = null;
+  /** When the pending wait is the ordinary one between two good polls: when it began. */
+  private intervalWaitFrom: number | null = null;
 
   constructor(options: GpuPollerOptions) {
     this.host = options.host;
@@ -125,14 +126,15 @@ export class GpuPoller {
   /** Takes effect for the next wait: a wait in progress is shortened or lengthened to match. */
   setIntervalMs(ms: number): void {
     this.interval = checkInterval('intervalMs', ms);
-    const waitingForNextPoll = this.running && !this.inFlight && this.timer !== undefined && (this.state.state === 'ok' || this.state.state === 'starting');
-    if (!waitingForNextPoll) return;
-    const since = this.lastFinishedAt === null ? 0 : this.now() - this.lastFinishedAt;
-    this.schedule(Math.max(0, this.interval - since));
+    // Backoff and no-GPU waits keep their own pace; only the wait between good polls follows the interval.
+    const from = this.intervalWaitFrom;
+    if (!this.running || this.timer === undefined || from === null) return;
+    this.schedule(Math.max(0, from + this.interval - this.now()), from);
   }
 
-  private schedule(delayMs: number): void {
+  private schedule(delayMs: number, intervalWaitFrom: number | null = null): void {
     this.cancelTimer();
+    this.intervalWaitFrom = intervalWaitFrom;
     this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
       void this.poll();
@@ -160,7 +162,6 @@ export class GpuPoller {
     } finally {
       this.inFlight = false;
       this.abort = null;
-      this.lastFinishedAt = this.now();
     }
     if (generation !== this.generation) {
       if (this.running && this.timer === undefined) this.schedule(0);
@@ -209,7 +210,7 @@ export class GpuPoller {
       this.snapshot = outcome.snapshot;
       this.state = previous.state === 'ok' ? previous : { state: 'ok' };
       changed = true;
-      this.schedule(this.interval);
+      this.schedule(this.interval, this.now());
     } else if (outcome.kind === 'no-gpu') {
       this.failures = 0;
       this.snapshot = null;

@@ -12,7 +12,7 @@ const ROOT = 'nvidia_smi_log';
 const ALWAYS_ARRAYS = new Set(['gpu', 'process_info', 'mig_device']);
 
 // Sections never read. As stop nodes their contents are kept as raw text instead of being parsed
-// into objects, which more than halves the parse time: <supported_clocks> alone is half of a capture.
+// into objects, which roughly halves the parse time: <supported_clocks> alone is half of a capture.
 const UNREAD_SECTIONS = [
   'supported_clocks',
   'retired_pages',
@@ -29,7 +29,6 @@ const UNREAD_SECTIONS = [
   'fabric',
   'module_power_readings',
   'clocks_event_reasons_counters',
-  'device_attributes',
 ];
 
 const parser = new XMLParser({
@@ -37,6 +36,8 @@ const parser = new XMLParser({
   trimValues: true,
   ignoreAttributes: false,
   isArray: (name) => ALWAYS_ARRAYS.has(name),
+  // Nothing here needs the path of a tag as a string; not building one for every tag saves ~10%.
+  jPath: false,
   stopNodes: UNREAD_SECTIONS.map((name) => `${ROOT}.gpu.${name}`),
 });
 

@@ -243,8 +243,9 @@ export class Coordinator {
       this.update({ state: 'stopped', pid: null, exitCode: status, message: null });
       return;
     }
-    const lines = this.log.tail(40);
-    const telling = [...lines].reverse().find((l) => /abort|error|failed|crash|mismatch/i.test(l)) ?? lines[lines.length - 1] ?? '';
+    // The first failure line near the end names the cause; what follows is usually "exiting" or a backtrace.
+    const lines = this.log.tail(8);
+    const telling = lines.find((l) => /abort|error|failed|crash|mismatch/i.test(l)) ?? lines[lines.length - 1] ?? '';
     const how = signal ? `${signal}, exit status ${status}` : `exit status ${status}`;
     const info = this.update({
       state: 'exited', pid: null, exitCode: status,

@@ -174,13 +174,18 @@ export async function startNode(ctx: LifecycleContext, rt: NodeRuntime): Promise
   }
 }
 
-async function confirm(ctx: LifecycleContext, rt: NodeRuntime, session: SshSession, pid: number, note: string | null): Promise<void> {
+/**
+ * Waits until the probe answers and our process is alive. A fresh start must answer HELLO itself: a port
+ * that accepts and stays silent may be someone else's listener while ours is dying of the failed bind.
+ * An adopted rpc-server may be busy (a coordinator holds it).
+ */
+async function confirm(ctx: LifecycleContext, rt: NodeRuntime, session: SshSession, pid: number, note: string | null, fresh = note === null): Promise<void> {
   const r = rt.record;
   const deadline = Date.now() + ctx.startTimeoutMs;
   const endpoint = `${await rt.bindHost()}:${r.rpcPort}`;
   for (;;) {
     const probe = await rt.runProbe(session);
-    if (probe.ok || probe.busy) {
+    if (probe.ok || (probe.busy && !fresh)) {
       // Only ours counts: a port answered by some other process while ours died is not a start.
       if (await isAlive(session, r.rpcPort, pid)) {
         await markRunning(ctx, rt, session, pid, probe, note);
@@ -249,7 +254,8 @@ export async function refreshNode(ctx: LifecycleContext, rt: NodeRuntime): Promi
     await rt.ensureEndpoint(session);
     const status = await remoteStatus(session, rt.record.rpcPort);
     const probe = await rt.runProbe(session);
-    if (probe.ok || probe.busy) {
+    // Silence alone (busy) proves nothing without our live pid: it may be any program holding the port.
+    if (probe.ok || (probe.busy && status.pid !== null)) {
       let pid = status.pid;
       if (pid === null) {
         pid = await findListenerPid(session, rt.record.rpcPort);
@@ -258,6 +264,11 @@ export async function refreshNode(ctx: LifecycleContext, rt: NodeRuntime): Promi
       await markRunning(ctx, rt, session, pid, probe, status.pid === null ? 'found running on the node (not started from this pid file)' : null);
     } else if (status.pid !== null) {
       set(ctx, rt, { state: 'error', pid: status.pid, message: `${rt.where}: rpc-server (pid ${status.pid}) runs but does not answer the protocol probe: ${probe.error}` });
+    } else if (probe.busy) {
+      set(ctx, rt, {
+        state: 'stopped', pid: null, probe, wasRunning: false,
+        message: `port ${rt.record.rpcPort} on the node accepts connections but does not answer HELLO: another program holds it, or an rpc-server Batchdeck did not start is busy with a client`,
+      });
     } else {
       set(ctx, rt, { state: 'stopped', pid: null, probe: null, message: null, wasRunning: false });
     }

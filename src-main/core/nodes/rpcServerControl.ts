@@ -57,7 +57,7 @@ export function stateFiles(rpcPort: number): { pid: string; log: string; display
 const PRELUDE = `
 alive() { kill -0 "$1" 2>/dev/null || return 1; if [ -r "/proc/$1/stat" ]; then case "$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)" in Z) return 1;; esac; fi; return 0; }
 cmdline() { if [ -r "/proc/$1/cmdline" ]; then tr '\\000' ' ' < "/proc/$1/cmdline"; else ps -p "$1" -o args= 2>/dev/null; fi; }
-ours() { alive "$1" && cmdline "$1" | grep -qE "rpc|[ =]$PORT( |\$)"; }
+ours() { alive "$1" && cmdline "$1" | grep -qE "rpc-server|[ =]$PORT( |\$)"; }
 `;
 
 async function run(shell: RemoteShell, script: string, what: string, rpcPort = 0): Promise<ExecResult> {
@@ -168,9 +168,11 @@ export async function findListenerPid(shell: RemoteShell, rpcPort: number): Prom
 if command -v ss >/dev/null 2>&1; then ss -ltnpH "sport = :${port}" 2>/dev/null | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n1; fi
 if command -v fuser >/dev/null 2>&1; then fuser -n tcp ${port} 2>/dev/null | tr -s ' ' '\\n' | grep -E '^[0-9]+$' | head -n1; fi
 `;
-  const res = await run(shell, script, 'finding the rpc-server process');
+  const res = await run(shell, `${script}`, 'finding the rpc-server process', rpcPort);
   const first = res.stdout.split('\n').map((l) => l.trim()).find((l) => /^\d+$/.test(l));
-  return first ? Number(first) : null;
+  if (!first) return null;
+  // Only an rpc-server's pid is worth recording: Stop will signal whatever the pid file names.
+  return (await isAlive(shell, rpcPort, Number(first))) ? Number(first) : null;
 }
 
 export interface StopResult {

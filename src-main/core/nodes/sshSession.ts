@@ -232,7 +232,13 @@ export class SshSession {
         this.setStatus({ state: 'ready', error: null, attempt: 0, retryInMs: null });
         resolve(client);
       });
-      client.on('error', (err) => fail(hostKeyProblem ?? classifySshError(err, this.where)));
+      client.on('error', (err) => {
+        let e = hostKeyProblem ?? classifySshError(err, this.where);
+        if (e.kind === 'auth' && this.opts.auth.method === 'agent' && !this.opts.auth.agentSocket) {
+          e = new SshError('auth', `${this.where}: agent authentication needs an ssh-agent, and SSH_AUTH_SOCK is not set in Batchdeck's environment. Start an agent and add the key (ssh-add), or use a key file.`);
+        }
+        fail(e);
+      });
       client.on('close', () => {
         if (!settled) {
           fail(hostKeyProblem ?? new SshError('closed', `${this.where}: the server closed the connection during the handshake`));
@@ -272,11 +278,8 @@ export class SshSession {
       };
       const auth = this.opts.auth;
       if (auth.method === 'agent') {
-        if (!auth.agentSocket) {
-          fail(new SshError('auth', `${this.where}: agent authentication needs an ssh-agent, and SSH_AUTH_SOCK is not set in Batchdeck's environment. Start an agent and add the key, or use a key file.`));
-          return;
-        }
-        config.agent = auth.agentSocket;
+        // Without an agent the handshake still runs (so a new host key is still shown); auth then fails.
+        if (auth.agentSocket) config.agent = auth.agentSocket;
       } else if (auth.method === 'key') {
         config.privateKey = auth.privateKey;
         if (auth.passphrase) config.passphrase = auth.passphrase;

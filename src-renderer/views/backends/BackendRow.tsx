@@ -44,7 +44,7 @@ export const BackendRow = memo(function BackendRow({ id }: { id: string }) {
           <ConfirmButton label="Remove" confirmLabel="Confirm remove" onConfirm={() => void remove.run()} disabled={remove.pending} />
         </span>
       </div>
-      {b.simulated && <p className="small text-warn">Built-in simulator: answers are generated, not produced by a model. Use it to try the whole flow.</p>}
+      {b.simulated && <p className="small text-sim">Built-in simulator: answers are generated, not produced by a model. Use it to try the whole flow.</p>}
       <div className="backend__body">
         <div className="backend__load">
           <span className="small muted">In flight</span>

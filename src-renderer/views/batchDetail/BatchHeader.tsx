@@ -25,7 +25,7 @@ export function BatchHeader({ batch: b }: { batch: BatchSummary }) {
         <div><dt>Requests/s</dt><dd className="num">{formatRate(b.throughput.requestsPerSecond)}</dd></div>
         <div><dt>Tokens/s</dt><dd className="num">{formatRate(b.throughput.tokensPerSecond)}</dd></div>
         <div><dt>ETA</dt><dd>{formatDuration(b.throughput.etaSeconds)}</dd></div>
-        <div><dt>Tokens</dt><dd className="num">{formatInt(b.usage.promptTokens)} in · {formatInt(b.usage.completionTokens)} out</dd></div>
+        <div><dt>Tokens</dt><dd>{formatInt(b.usage.promptTokens)} in · {formatInt(b.usage.completionTokens)} out</dd></div>
         <div><dt>Model</dt><dd className="truncate" title={b.model ?? undefined}>{b.model ?? '—'}</dd></div>
         <div><dt>Endpoint</dt><dd className="mono small">{b.endpoint}</dd></div>
         <div><dt>Priority</dt><dd className="num">{b.priority}</dd></div>

@@ -1,6 +1,6 @@
 import { memo, useMemo } from 'react';
 import type uPlot from 'uplot';
-import { UPlotChart, axisStyle, SERIES_COLOURS, type ChartOptions } from '../../components/UPlotChart.tsx';
+import { UPlotChart, axisStyle, timeAxis, SERIES_COLOURS, type ChartOptions } from '../../components/UPlotChart.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { toMs } from '../../format/time.ts';
 import { useThroughput } from './useThroughput.ts';
@@ -10,7 +10,7 @@ const OPTIONS: ChartOptions = {
   cursor: { drag: { x: false, y: false } },
   scales: { x: { time: true }, rps: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] }, tps: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] } },
   axes: [
-    { ...axisStyle },
+    { ...axisStyle, ...timeAxis },
     { ...axisStyle, scale: 'rps', label: 'req/s', size: 56 },
     { ...axisStyle, scale: 'tps', label: 'tok/s', side: 1, size: 64, grid: { show: false } },
   ],

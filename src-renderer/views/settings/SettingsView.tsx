@@ -80,18 +80,20 @@ function SettingsForm({ settings }: { settings: Settings }) {
         >
           <div className="settings-grid">
             {NUMERIC.map((f) => (
-              <label key={f.key} className="field">
-                <span>{f.label}</span>
+              <div key={f.key} className="field">
+                <label htmlFor={`setting-${f.key}`}>{f.label}</label>
                 <input
+                  id={`setting-${f.key}`}
                   type="number"
                   min={f.min}
                   max={f.max}
                   step={1}
                   value={shown[f.key]}
+                  aria-describedby={`setting-${f.key}-hint`}
                   onChange={(e) => setDraft({ ...shown, [f.key]: e.target.value })}
                 />
-                <small className="muted">{f.hint}</small>
-              </label>
+                <small id={`setting-${f.key}-hint`} className="muted">{f.hint}</small>
+              </div>
             ))}
           </div>
           <div className="form__actions">

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, sshdUnavailableReason, type SshdInstance } from '../../support/sshdHarness.ts';
 import { freePort } from '../../support/sshdHarness.ts';
@@ -105,6 +108,32 @@ describe.skipIf(unavailable !== null)('remote node lifecycle over a real sshd', 
       await waitFor('the hand-started rpc-server to exit', () => byHand.exitCode !== null || byHand.signalCode !== null);
     } finally {
       byHand.kill('SIGKILL');
+    }
+  });
+
+  it('authenticates through ssh-agent when the node uses the agent', async (ctx) => {
+    try {
+      execFileSync('sh', ['-c', 'command -v ssh-agent && command -v ssh-add'], { stdio: 'ignore' });
+    } catch {
+      ctx.skip('ssh-agent is not installed (openssh-client)');
+      return;
+    }
+    const socket = path.join(sshd.dir, 'agent.sock');
+    const agent = execFileSync('ssh-agent', ['-a', socket], { encoding: 'utf8' });
+    const agentPid = Number(agent.match(/SSH_AGENT_PID=(\d+)/)?.[1]);
+    try {
+      execFileSync('ssh-add', [sshd.keyPath], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      kit = makeKit({ agentSocket: socket });
+      const node = await kit.service.add({
+        name: 'gpu-agent', host: sshd.host, sshPort: sshd.port, user: sshd.user, auth: { method: 'agent' },
+        rpcServerPath: '', rpcPort: await freePort(), devices: '', cache: false, bind: 'tunnel', acceptedHostKey: sshd.hostKeyFingerprint,
+      });
+      expect(node.state).toBe('stopped');
+      expect((await kit.service.start(node.id)).state).toBe('running');
+      expect((await kit.service.stop(node.id)).state).toBe('stopped');
+    } finally {
+      if (agentPid) process.kill(agentPid);
+      fs.rmSync(socket, { force: true });
     }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   APP_ENTRY_URL, CONTENT_SECURITY_POLICY, denyPermissionCheck, denyPermissionRequest, isAllowedNavigation,
-  isAllowedRequest, isTrustedSender, secureWebPreferences, windowOpenDecision, withCspHeader,
+  isAllowedDownload, isAllowedRequest, isTrustedSender, secureWebPreferences, windowOpenDecision, withCspHeader,
 } from '../../../src-main/app/securityPolicy.ts';
 
 function cspDirectives(): Map<string, string[]> {
@@ -28,6 +28,7 @@ describe('window webPreferences', () => {
       experimentalFeatures: false,
       webviewTag: false,
       navigateOnDragDrop: false,
+      disableBlinkFeatures: 'Auxclick',
       devTools: false,
     });
     expect(prefs.preload).toBe('/app/dist/app/preload.cjs');
@@ -99,6 +100,15 @@ describe('navigation and new windows', () => {
     expect(isAllowedRequest('blob:batchdeck://app/5d1c')).toBe(true);
     for (const url of ['https://cdn.example.com/x.js', 'http://127.0.0.1:4080/api/x', 'ws://127.0.0.1:4080/ws', 'file:///etc/hosts', 'ftp://x/y']) {
       expect(isAllowedRequest(url)).toBe(false);
+    }
+  });
+});
+
+describe('downloads', () => {
+  it('allows only blob: URLs made by the app page', () => {
+    expect(isAllowedDownload('blob:batchdeck://app/6f0c2a9e-1111-4f00-8000-000000000000')).toBe(true);
+    for (const url of ['https://example.com/x.jsonl', 'blob:https://example.com/1', 'data:text/plain,hi', 'file:///etc/passwd', 'blob:batchdeck://evil/1']) {
+      expect(isAllowedDownload(url)).toBe(false);
     }
   });
 });

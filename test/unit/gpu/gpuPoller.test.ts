@@ -92,6 +92,30 @@ describe('GPU poller', () => {
     p.stop();
   });
 
+  it('still polls at once when the interval is changed just after starting', async () => {
+    const runner = new ScriptedRunner(ok(TWO_P100));
+    const p = poller(runner, { intervalMs: 2000 });
+    p.start();
+    p.setIntervalMs(60_000);
+    await wait(0);
+    expect(runner.calls).toHaveLength(1);
+    p.stop();
+  });
+
+  it('keeps backing off a failing nvidia-smi when the interval changes', async () => {
+    const runner = new ScriptedRunner(DRIVER_GONE);
+    const p = poller(runner, { intervalMs: 2000 });
+    p.start();
+    await wait(2000); // calls at 0 and 2 s; the next retry is due 4 s later
+    expect(runner.calls).toHaveLength(2);
+    p.setIntervalMs(100);
+    await wait(3999);
+    expect(runner.calls).toHaveLength(2);
+    await wait(1);
+    expect(runner.calls).toHaveLength(3);
+    p.stop();
+  });
+
   it('refuses an interval that is not a positive number of ms', () => {
     const p = poller(new ScriptedRunner(ok(TWO_P100)));
     expect(() => p.setIntervalMs(0)).toThrow(RangeError);
