@@ -131,6 +131,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (endpoint === 'embeddings' && body.input === undefined) {
       return send(res, 400, errorBody("'input' is required.", 'invalid_request_error', 'missing_required_parameter', 'input'));
     }
+    // A real server refuses an impossible parameter with 400; tests use it for requests that must fail for good.
+    for (const key of ['max_tokens', 'max_completion_tokens'] as const) {
+      const v = body[key];
+      if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+        return send(res, 400, errorBody(`Invalid '${key}': expected a non-negative integer, got ${JSON.stringify(v)}.`, 'invalid_request_error', 'invalid_value', key));
+      }
+    }
     // Refused before queueing, as a rate limiter in front of a server would.
     if (opts.rateLimitRate > 0 && random() < opts.rateLimitRate) {
       counters.rateLimited429++;

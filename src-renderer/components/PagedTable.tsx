@@ -30,7 +30,7 @@ export function PagedTable<T>({ paged, count, columns, gridTemplate, label, rowH
     count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
-    overscan: 20,
+    overscan: 10,
   });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;

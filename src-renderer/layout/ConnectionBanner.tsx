@@ -7,10 +7,11 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
  */
 export function ConnectionBanner({ onRetry }: { onRetry: () => void }) {
   const { status, detail, loaded, snapshotError } = useAppStore((s) => s.connection);
-  if (status === 'closed') {
+  // Between attempts the status goes closed -> connecting -> closed; the banner stays up through all of it.
+  if (status === 'closed' || (status === 'connecting' && (loaded || detail))) {
     return (
       <div className="banner banner--bad conn-banner" role="alert">
-        Lost the connection to the Batchdeck engine{detail ? ` (${detail})` : ''}. Reconnecting…
+        {loaded ? 'Lost the connection to the Batchdeck engine' : 'Cannot reach the Batchdeck engine'}{detail ? `: ${detail}` : ''}. Reconnecting…
         {loaded ? ' What is shown may be out of date until then.' : ''}
       </div>
     );

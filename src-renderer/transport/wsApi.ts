@@ -47,6 +47,8 @@ export function createWsApi(options: WsApiOptions): Transport & { close(): void 
   let failedAttempts = 0;
   let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   let closedForGood = false;
+  /** Why the last connection ended; reported with 'connecting' too, so the window keeps saying why it is retrying. */
+  let lastCloseReason: string | null = null;
   const pending = new Map<number, Pending>();
   const outbox: Queued[] = [];
   const handlers = new Map<string, Set<AnyHandler>>();
@@ -59,17 +61,19 @@ export function createWsApi(options: WsApiOptions): Transport & { close(): void 
 
   function connect(): void {
     reconnectTimer = null;
-    setStatus('connecting', null);
+    setStatus('connecting', lastCloseReason);
     let ws: WebSocket;
     try {
       ws = new WS(options.url);
     } catch (err) {
-      scheduleReconnect(`Could not open ${redact(options.url)}: ${(err as Error).message}`);
+      lastCloseReason = `could not open ${redact(options.url)}: ${(err as Error).message}`;
+      scheduleReconnect(lastCloseReason);
       return;
     }
     socket = ws;
     ws.onopen = () => {
       failedAttempts = 0;
+      lastCloseReason = null;
       setStatus('open', null);
       flushOutbox();
     };
@@ -77,7 +81,8 @@ export function createWsApi(options: WsApiOptions): Transport & { close(): void 
     ws.onclose = (ev) => {
       if (socket !== ws) return;
       socket = null;
-      const why = `connection to the Batchdeck engine closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`;
+      const why = `closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`;
+      lastCloseReason = why;
       failPending(why);
       if (closedForGood) {
         setStatus('closed', why);
@@ -103,7 +108,7 @@ export function createWsApi(options: WsApiOptions): Transport & { close(): void 
       pending.delete(id);
       entry.reject(new ApiError({
         code: 'unavailable',
-        message: `${entry.name}: the ${why} before it answered; the engine may or may not have applied it. Reconnecting…`,
+        message: `${entry.name}: the connection to the engine ${why} before it answered; the engine may or may not have applied it. Reconnecting…`,
       }));
     }
   }

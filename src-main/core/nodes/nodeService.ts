@@ -15,6 +15,8 @@ import {
 import { NodeRepository, type NodeRecord } from './nodeRepository.ts';
 import { NodeRuntime, type RuntimeDeps } from './nodeRuntime.ts';
 import type { SessionStatus } from './sshSession.ts';
+import { CommandError, type CommandRunner } from '../gpu/commandRunner.ts';
+import { sshCommandRunner } from './sshCommandRunner.ts';
 
 export interface NodeServiceOptions {
   db: Db;
@@ -395,6 +397,26 @@ export class NodeService {
       ? `Restart is offered on the ${healthy.length} node(s) still healthy: ${healthy.join(', ')} (coordinator restart).`
       : 'No node is healthy: start the nodes again, then the coordinator.';
     this.coordinator.setMessage(`${info.message}. ${down.length ? `Down: ${down.join(', ')}. ` : ''}${offer}`);
+  }
+
+  /**
+   * Runs commands on a node over its SSH session, for the GPU poller (nvidia-smi on the node). The session
+   * is looked up on every call, so a runner survives reconnects, edits and an accepted host key.
+   */
+  commandRunner(id: string): CommandRunner {
+    return {
+      run: (file, args, opts) => {
+        const rt = this.nodes.get(id);
+        if (!rt) return Promise.reject(new CommandError('ENODE', `node ${id} was removed`));
+        let session;
+        try {
+          session = rt.sessionOrCreate();
+        } catch (err) {
+          return Promise.reject(new CommandError('ESSH', (err as Error).message, { cause: err }));
+        }
+        return sshCommandRunner(session).run(file, args, opts);
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -134,4 +134,27 @@ describe.skipIf(unavailable !== null)('the llama-server coordinator over running
     expect(nodeNamed(kit, 'node-b').state).toBe('error');
     await kit.service.stopAll();
   });
+
+  it('flags a node speaking another RPC protocol major and will not mix versions under one coordinator', async () => {
+    const older = await startSshd({ rpcServerArgs: ['--proto', '3'] });
+    try {
+      kit = makeKit();
+      await twoRunningNodes();
+      const old = await kit.service.add({
+        name: 'node-old', host: older.host, sshPort: older.port, user: older.user, auth: { method: 'key', keyPath: older.keyPath },
+        rpcServerPath: '', rpcPort: await freePort(), devices: '', cache: false, bind: 'tunnel', acceptedHostKey: older.hostKeyFingerprint,
+      });
+      const started = await kit.service.start(old.id);
+      expect(started.probe?.version).toBe('3.0.0');
+      expect(nodeNamed(kit, 'node-old').versionMismatch).toBe(true);
+      expect(nodeNamed(kit, 'node-a').versionMismatch).toBe(false);
+      await expect(kit.service.startCoordinator({ model, llamaServerPath: llamaServer, extraArgs: [] }))
+        .rejects.toThrow(/different RPC protocol versions .*node-old: 3\.0\.0/);
+      await kit.service.stopAll();
+    } finally {
+      await kit.close();
+      kit = undefined as unknown as Kit;
+      await older.stop();
+    }
+  });
 });

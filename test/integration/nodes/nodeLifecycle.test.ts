@@ -136,4 +136,21 @@ describe.skipIf(unavailable !== null)('remote node lifecycle over a real sshd', 
       fs.rmSync(socket, { force: true });
     }
   });
+
+  it('binds the LAN address in LAN mode, reaches it directly, and warns that rpc-server has no authentication', async () => {
+    kit = makeKit();
+    const rpcPort = await freePort();
+    const node = await kit.service.add({
+      name: 'gpu-lan', host: sshd.host, sshPort: sshd.port, user: sshd.user, auth: { method: 'key', keyPath: sshd.keyPath },
+      rpcServerPath: '', rpcPort, devices: 'CUDA0,CUDA1', cache: true, bind: 'lan', acceptedHostKey: sshd.hostKeyFingerprint,
+    });
+    const running = await kit.service.start(node.id);
+    expect(running.state).toBe('running');
+    expect(running.endpoint).toBe(`${sshd.host}:${rpcPort}`);
+    expect(running.message).toMatch(/no authentication/);
+    // -d and -c reached rpc-server: two devices offered, cache on.
+    expect(running.probe?.devices).toHaveLength(2);
+    expect(running.logTail.join('\n')).toMatch(/local cache\s+: ~\/\.cache/);
+    expect((await kit.service.stop(node.id)).state).toBe('stopped');
+  });
 });

@@ -11,145 +11,10 @@ import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, type ResponseEnvelope } from '..
 import { DEFAULT_SETTINGS } from '../../../shared/engineState.ts';
 import { ChangeFeed } from '../../../src-main/core/events/changeFeed.ts';
 import { CONTENT_SECURITY_POLICY } from '../../../src-main/app/securityPolicy.ts';
+import { preventable, type FakeElectron } from './fakeElectron.ts';
 
-type Listener = (...args: unknown[]) => unknown;
-
-const fake = vi.hoisted(() => {
-  const appEvents = new Map<string, Listener[]>();
-  let readyResolve: () => void = () => {};
-  const ready = new Promise<void>((r) => { readyResolve = r; });
-  const paths: Record<string, string> = {};
-  const state = {
-    appEvents,
-    readyResolve,
-    paths,
-    quitCalls: 0,
-    exitCode: null as number | null,
-    switches: [] as string[],
-    schemes: [] as unknown[],
-    protocolHandlers: new Map<string, (req: Request) => Promise<Response>>(),
-    ipcHandlers: new Map<string, Listener>(),
-    windows: [] as FakeWindow[],
-    notifications: [] as { title: string; body: string }[],
-    session: {
-      permissionRequest: null as Listener | null,
-      permissionCheck: null as Listener | null,
-      devicePermission: null as Listener | null,
-      headersReceived: null as Listener | null,
-      beforeRequest: null as Listener | null,
-      events: new Map<string, Listener>(),
-    },
-    menu: null as unknown,
-    errorBoxes: [] as string[],
-  };
-
-  class FakeEmitter {
-    readonly events = new Map<string, Listener[]>();
-    on(name: string, fn: Listener) { this.events.set(name, [...(this.events.get(name) ?? []), fn]); return this; }
-    once(name: string, fn: Listener) { return this.on(name, fn); }
-    emit(name: string, ...args: unknown[]) { for (const fn of this.events.get(name) ?? []) fn(...args); }
-  }
-
-  let nextId = 1;
-  class FakeWebContents extends FakeEmitter {
-    readonly id = nextId++;
-    mainFrame = { url: '', parent: null, frameTreeNodeId: 100 + this.id, processId: 5, routingId: 1 };
-    sent: unknown[][] = [];
-    openHandler: Listener | null = null;
-    isDestroyed() { return false; }
-    send(...args: unknown[]) { this.sent.push(args); }
-    setWindowOpenHandler(fn: Listener) { this.openHandler = fn; }
-  }
-
-  class FakeWindow extends FakeEmitter {
-    static getAllWindows() { return state.windows; }
-    readonly options: Record<string, unknown>;
-    readonly webContents = new FakeWebContents();
-    loaded: string | null = null;
-    shown = false;
-    constructor(options: Record<string, unknown>) {
-      super();
-      this.options = options;
-      state.windows.push(this);
-      // Electron emits web-contents-created for every new web contents.
-      for (const fn of appEvents.get('web-contents-created') ?? []) fn({}, this.webContents);
-    }
-    async loadURL(url: string) { this.loaded = url; this.webContents.mainFrame.url = url; }
-    show() { this.shown = true; }
-    maximize() {}
-    isMaximized() { return false; }
-    isMinimized() { return false; }
-    isDestroyed() { return false; }
-    restore() {}
-    focus() {}
-    getNormalBounds() { return { x: 10, y: 20, width: 1200, height: 800 }; }
-  }
-
-  class FakeNotification extends FakeEmitter {
-    static isSupported() { return true; }
-    readonly opts: { title: string; body: string };
-    constructor(opts: { title: string; body: string }) { super(); this.opts = opts; }
-    show() { state.notifications.push(this.opts); }
-  }
-
-  const electron = {
-    app: {
-      setName: () => {},
-      setPath: (name: string, p: string) => { paths[name] = p; },
-      getPath: (name: string) => paths[name] ?? path.join(os.tmpdir(), `bd-${name}`),
-      enableSandbox: () => { state.switches.push('enable-sandbox'); },
-      requestSingleInstanceLock: () => true,
-      on: (name: string, fn: Listener) => { appEvents.set(name, [...(appEvents.get(name) ?? []), fn]); },
-      whenReady: () => ready,
-      quit: () => {
-        state.quitCalls++;
-        const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
-        for (const fn of appEvents.get('before-quit') ?? []) fn(event);
-      },
-      exit: (code: number) => { state.exitCode = code; },
-      isPackaged: false,
-      getName: () => 'Batchdeck',
-      getVersion: () => '0.1.0',
-      setAboutPanelOptions: () => {},
-      showAboutPanel: () => {},
-    },
-    protocol: {
-      registerSchemesAsPrivileged: (s: unknown[]) => { state.schemes.push(...s); },
-      handle: (scheme: string, fn: (req: Request) => Promise<Response>) => { state.protocolHandlers.set(scheme, fn); },
-    },
-    session: {
-      defaultSession: {
-        setPermissionRequestHandler: (fn: Listener) => { state.session.permissionRequest = fn; },
-        setPermissionCheckHandler: (fn: Listener) => { state.session.permissionCheck = fn; },
-        setDevicePermissionHandler: (fn: Listener) => { state.session.devicePermission = fn; },
-        webRequest: {
-          onHeadersReceived: (fn: Listener) => { state.session.headersReceived = fn; },
-          onBeforeRequest: (fn: Listener) => { state.session.beforeRequest = fn; },
-        },
-        on: (name: string, fn: Listener) => { state.session.events.set(name, fn); },
-      },
-    },
-    ipcMain: {
-      handle: (channel: string, fn: Listener) => { state.ipcHandlers.set(channel, fn); },
-      removeHandler: (channel: string) => { state.ipcHandlers.delete(channel); },
-    },
-    BrowserWindow: FakeWindow,
-    Notification: FakeNotification,
-    screen: {
-      getPrimaryDisplay: () => ({ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1050 } }),
-      getAllDisplays: () => [{ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1050 } }],
-    },
-    safeStorage: {
-      isEncryptionAvailable: () => true,
-      encryptString: (s: string) => Buffer.from(s),
-      decryptString: (b: Buffer) => b.toString(),
-      getSelectedStorageBackend: () => 'gnome_libsecret',
-    },
-    dialog: { showErrorBox: (_title: string, message: string) => { state.errorBoxes.push(message); } },
-    Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: (m: unknown) => { state.menu = m; } },
-  };
-  return { state, electron, FakeWindow };
-});
+const fake = vi.hoisted(() => ({ current: null as FakeElectron | null }));
+const fakeState = () => fake.current!.state;
 
 const engine = vi.hoisted(() => ({
   feed: null as ChangeFeed | null,
@@ -159,7 +24,10 @@ const engine = vi.hoisted(() => ({
   config: null as unknown,
 }));
 
-vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
+vi.mock('electron', async () => {
+  fake.current = (await import('./fakeElectron.ts')).createFakeElectron();
+  return { ...fake.current.electron, default: fake.current.electron };
+});
 vi.mock('../../../src-main/app/engineHost.ts', () => ({
   startEngine: async (config: unknown) => {
     engine.config = config;
@@ -200,19 +68,19 @@ afterAll(() => {
 
 describe('main process, before ready', () => {
   it('puts user data where asked and sandboxes every renderer', () => {
-    expect(fake.state.paths['userData']).toBe(userData);
-    expect(fake.state.switches).toContain('enable-sandbox');
+    expect(fakeState().paths['userData']).toBe(userData);
+    expect(fakeState().switches).toContain('enable-sandbox');
   });
 
   it('registers the app scheme as standard and secure, before ready', () => {
-    expect(fake.state.schemes).toEqual([expect.objectContaining({ scheme: 'batchdeck', privileges: expect.objectContaining({ standard: true, secure: true }) })]);
-    expect(fake.state.windows).toHaveLength(0);
+    expect(fakeState().schemes).toEqual([expect.objectContaining({ scheme: 'batchdeck', privileges: expect.objectContaining({ standard: true, secure: true }) })]);
+    expect(fakeState().windows).toHaveLength(0);
   });
 });
 
 describe('main process, once ready', () => {
   beforeAll(async () => {
-    fake.state.readyResolve();
+    fakeState().ready();
     await flush();
   });
 
@@ -222,8 +90,8 @@ describe('main process, once ready', () => {
   });
 
   it('opens one window with the secure preferences, loading the app scheme', () => {
-    expect(fake.state.windows).toHaveLength(1);
-    const win = fake.state.windows[0]!;
+    expect(fakeState().windows).toHaveLength(1);
+    const win = fakeState().windows[0]!;
     expect(win.options['webPreferences']).toMatchObject({
       contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false,
       preload: expect.stringMatching(/preload\.cjs$/),
@@ -233,19 +101,19 @@ describe('main process, once ready', () => {
 
   it('denies every permission for the session', () => {
     let granted: boolean | undefined;
-    fake.state.session.permissionRequest!({}, 'media', (g: boolean) => { granted = g; });
+    fakeState().session.permissionRequest!({}, 'media', (g: boolean) => { granted = g; });
     expect(granted).toBe(false);
-    expect(fake.state.session.permissionCheck!({}, 'notifications', 'batchdeck://app', {})).toBe(false);
-    expect(fake.state.session.devicePermission!({})).toBe(false);
+    expect(fakeState().session.permissionCheck!({}, 'notifications', 'batchdeck://app', {})).toBe(false);
+    expect(fakeState().session.devicePermission!({})).toBe(false);
   });
 
   it('puts the CSP on responses and cancels remote requests', () => {
     let headers: unknown;
-    fake.state.session.headersReceived!({ responseHeaders: { 'content-type': ['text/html'] } }, (r: { responseHeaders: unknown }) => { headers = r.responseHeaders; });
+    fakeState().session.headersReceived!({ responseHeaders: { 'content-type': ['text/html'] } }, (r: { responseHeaders: unknown }) => { headers = r.responseHeaders; });
     expect(headers).toMatchObject({ 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
     const cancelled = (url: string) => {
       let result: boolean | undefined;
-      fake.state.session.beforeRequest!({ url }, (r: { cancel: boolean }) => { result = r.cancel; });
+      fakeState().session.beforeRequest!({ url }, (r: { cancel: boolean }) => { result = r.cancel; });
       return result;
     };
     expect(cancelled('https://cdn.example.com/lib.js')).toBe(true);
@@ -254,8 +122,8 @@ describe('main process, once ready', () => {
 
   it('refuses downloads that are not the page’s own blobs', () => {
     const attempt = (url: string) => {
-      const event = { prevented: false, preventDefault() { this.prevented = true; } };
-      fake.state.session.events.get('will-download')!(event, { getURL: () => url });
+      const event = preventable();
+      fakeState().session.events.get('will-download')!(event, { getURL: () => url });
       return event.prevented;
     };
     expect(attempt('https://example.com/x.exe')).toBe(true);
@@ -263,23 +131,23 @@ describe('main process, once ready', () => {
   });
 
   it('hardens the window: navigation away and window.open are denied', () => {
-    const wc = fake.state.windows[0]!.webContents;
+    const wc = fakeState().windows[0]!.webContents;
     expect(wc.openHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
     const navigate = (url: string) => {
-      const event = { prevented: false, preventDefault() { this.prevented = true; } };
+      const event = preventable();
       wc.emit('will-navigate', event, url);
       return event.prevented;
     };
     expect(navigate('https://example.com/')).toBe(true);
     expect(navigate('file:///etc/passwd')).toBe(true);
     expect(navigate('batchdeck://app/index.html')).toBe(false);
-    const attach = { prevented: false, preventDefault() { this.prevented = true; } };
+    const attach = preventable();
     wc.emit('will-attach-webview', attach);
     expect(attach.prevented).toBe(true);
   });
 
   it('serves the app scheme with the CSP and refuses paths outside the renderer', async () => {
-    const handler = fake.state.protocolHandlers.get('batchdeck')!;
+    const handler = fakeState().protocolHandlers.get('batchdeck')!;
     const outside = await handler(new Request('batchdeck://app/../../package.json'));
     expect(outside.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
     expect(outside.status).toBe(404);
@@ -288,8 +156,8 @@ describe('main process, once ready', () => {
   });
 
   it('answers the window through the router, and refuses a stranger', async () => {
-    const win = fake.state.windows[0]!;
-    const handle = fake.state.ipcHandlers.get(IPC_INVOKE_CHANNEL)!;
+    const win = fakeState().windows[0]!;
+    const handle = fakeState().ipcHandlers.get(IPC_INVOKE_CHANNEL)!;
     const ok = await handle({ sender: win.webContents, senderFrame: win.webContents.mainFrame }, 'batches.get', { id: 'b1' });
     expect(ok).toEqual({ ok: true, value: 'handled batches.get' });
     const stranger = { ...win.webContents.mainFrame, url: 'https://evil.example/' };
@@ -299,7 +167,7 @@ describe('main process, once ready', () => {
 
   it('pushes feed events to the window', () => {
     engine.feed!.emit('alert.cleared', { id: 'a' });
-    expect(fake.state.windows[0]!.webContents.sent).toContainEqual([IPC_EVENT_CHANNEL, 'alert.cleared', { id: 'a' }]);
+    expect(fakeState().windows[0]!.webContents.sent).toContainEqual([IPC_EVENT_CHANNEL, 'alert.cleared', { id: 'a' }]);
   });
 
   it('shows a native notification when a batch completes', () => {
@@ -307,7 +175,7 @@ describe('main process, once ready', () => {
       id: 'b9', name: 'nightly.jsonl', status: 'completed', counts: { total: 5, completed: 5, failed: 0 }, errors: [],
     };
     engine.feed!.emit('batch.updated', summary as never);
-    expect(fake.state.notifications).toEqual([{ title: 'Batch completed: nightly.jsonl', body: '5 / 5 requests succeeded.' }]);
+    expect(fakeState().notifications).toEqual([{ title: 'Batch completed: nightly.jsonl', body: '5 / 5 requests succeeded.' }]);
   });
 
   it('turns the local HTTP API on and off with the settings', async () => {
@@ -320,18 +188,18 @@ describe('main process, once ready', () => {
   });
 
   it('saves the window state when the window closes', () => {
-    fake.state.windows[0]!.emit('close');
+    fakeState().windows[0]!.emit('close');
     expect(JSON.parse(fs.readFileSync(path.join(userData, 'window-state.json'), 'utf8'))).toEqual({ x: 10, y: 20, width: 1200, height: 800, maximized: false });
   });
 
   it('closes the HTTP API and the engine before quitting', async () => {
     engine.feed!.emit('settings.updated', { ...DEFAULT_SETTINGS, httpApiEnabled: true, httpApiPort: 4999 });
     await flush();
-    fake.electron.app.quit();
+    fake.current!.electron.app.quit();
     await flush();
     expect(engine.http.closed).toBe(2);
     expect(engine.closed).toBe(1);
     // The first quit was held for the shutdown; the second, after it, went through.
-    expect(fake.state.quitCalls).toBe(2);
+    expect(fakeState().quitCalls).toBe(2);
   });
 });

@@ -1,12 +1,15 @@
 import { Worker } from 'node:worker_threads';
-import type { IngestOptions, IngestProgress, IngestResult, IngestWorkerMessage } from './types.ts';
+import type { IngestOptions, IngestProgress, IngestResult, IngestWorkerData, IngestWorkerMessage } from './types.ts';
 
 export type { IngestOptions, IngestResult, IngestProgress, IngestPreviewItem } from './types.ts';
 
 export interface IngestCallOptions extends IngestOptions {
   /** A few times a second while the file is read, for a progress bar. */
   onProgress?: (progress: IngestProgress) => void;
-  /** Aborting stops the worker; nothing is inserted and the promise rejects with the abort reason. */
+  /**
+   * Aborting stops the worker at its next read or transaction; rows already written are deleted before the
+   * promise rejects with the abort reason. If the ingest had already finished, it resolves with its result.
+   */
   signal?: AbortSignal;
 }
 
@@ -25,8 +28,8 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
 
 /**
  * Validates an OpenAI Batch JSONL file in a worker thread, streaming it in chunks, and inserts one `requests` row
- * per line when dbPath and batchId are given and every line is good. Rejects only when the file cannot be read
- * or the database write fails; a bad file resolves with ok=false and its errors.
+ * per line when dbPath and batchId are given and every line is good. Rejects only when the file cannot be read,
+ * the database write fails or the signal aborts; a bad file resolves with ok=false and its errors.
  */
 export function ingestFile(opts: IngestCallOptions): Promise<IngestResult> {
   const { onProgress, signal, ...workerOpts } = opts;
@@ -36,7 +39,9 @@ export function ingestFile(opts: IngestCallOptions): Promise<IngestResult> {
   if (signal?.aborted) return Promise.reject(signal.reason);
 
   return new Promise<IngestResult>((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: workerOpts, resourceLimits: WORKER_LIMITS });
+    const abortFlag = new Int32Array(new SharedArrayBuffer(4));
+    const data: IngestWorkerData = { opts: workerOpts, abortFlag };
+    const worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: WORKER_LIMITS });
     let settled = false;
     const settle = (fn: () => void): void => {
       if (settled) return;
@@ -44,15 +49,14 @@ export function ingestFile(opts: IngestCallOptions): Promise<IngestResult> {
       signal?.removeEventListener('abort', onAbort);
       fn();
     };
-    const onAbort = (): void => {
-      settle(() => reject(signal?.reason));
-      void worker.terminate();
-    };
+    // The worker notices at its next read or transaction and cleans up; the promise settles when it says so.
+    const onAbort = (): void => { Atomics.store(abortFlag, 0, 1); };
     signal?.addEventListener('abort', onAbort, { once: true });
 
     worker.on('message', (message: IngestWorkerMessage) => {
       if (message.type === 'progress') onProgress?.(message.progress);
       else if (message.type === 'result') settle(() => resolve(message.result));
+      else if (message.type === 'aborted') settle(() => reject(signal?.reason ?? new Error('ingest aborted')));
       else settle(() => reject(Object.assign(new Error(message.message), message.stack === undefined ? {} : { stack: message.stack })));
     });
     worker.on('error', (err) => settle(() => reject(err)));

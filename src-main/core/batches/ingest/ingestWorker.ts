@@ -1,17 +1,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { IngestOptions, IngestWorkerMessage } from './types.ts';
+import type { IngestWorkerData, IngestWorkerMessage } from './types.ts';
 import { validateBatchFile } from './validateBatchFile.ts';
 
 /** Worker entry: validates one file off the engine's event loop, inserts its requests when it is good. */
 const PROGRESS_INTERVAL_MS = 200;
 
+class Aborted extends Error {}
+
 function post(message: IngestWorkerMessage): void {
   parentPort?.postMessage(message);
 }
 
-async function main(opts: IngestOptions): Promise<void> {
+async function main({ opts, abortFlag }: IngestWorkerData): Promise<void> {
+  const shouldStop = (): boolean => Atomics.load(abortFlag, 0) !== 0;
   let lastProgress = 0;
   const { result, index } = validateBatchFile(opts, (bytesRead, totalBytes) => {
+    // Called after every read, so an abort is seen within one read of a few MB.
+    if (shouldStop()) throw new Aborted();
     const now = Date.now();
     if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
     lastProgress = now;
@@ -20,12 +25,13 @@ async function main(opts: IngestOptions): Promise<void> {
   if (result.ok && opts.dbPath !== undefined && opts.batchId !== undefined) {
     // Loaded only when needed: a validate-only run (the Submit preview) skips SQLite's start-up cost.
     const { insertRequests } = await import('./insertRequests.ts');
-    result.insertedRows = insertRequests(opts.dbPath, opts.batchId, index);
+    result.insertedRows = insertRequests(opts.dbPath, opts.batchId, index, shouldStop);
   }
   post({ type: 'result', result });
 }
 
-main(workerData as IngestOptions).catch((err: unknown) => {
+main(workerData as IngestWorkerData).catch((err: unknown) => {
+  if (err instanceof Aborted || (err instanceof Error && err.name === 'IngestAborted')) return post({ type: 'aborted' });
   const e = err instanceof Error ? err : new Error(String(err));
   post({ type: 'failure', message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) });
 });

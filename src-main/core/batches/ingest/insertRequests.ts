@@ -12,8 +12,16 @@ const ROWS_PER_TRANSACTION = 50_000;
 const ROWS_PER_STATEMENT = 100;
 const COLUMNS = 5;
 
-/** Writes one `requests` row per request (state pending) for batchId. Returns the number of rows written. */
-export function insertRequests(dbPath: string, batchId: string, index: RequestIndex): number {
+/** Thrown when the caller aborted; the rows written so far have been deleted. */
+export class IngestAborted extends Error {
+  override name = 'IngestAborted';
+}
+
+/**
+ * Writes one `requests` row per request (state pending) for batchId. Returns the number of rows written.
+ * shouldStop is asked between transactions; when it says yes, the rows are deleted and IngestAborted thrown.
+ */
+export function insertRequests(dbPath: string, batchId: string, index: RequestIndex, shouldStop: () => boolean = () => false): number {
   const db = openDatabase(dbPath);
   try {
     if (db.prepare('SELECT 1 FROM requests WHERE batch_id = ? LIMIT 1').get(batchId) !== undefined) {
@@ -44,8 +52,10 @@ export function insertRequests(dbPath: string, batchId: string, index: RequestIn
     });
     try {
       for (let from = 0; from < index.size; from += ROWS_PER_TRANSACTION) {
+        if (shouldStop()) throw new IngestAborted('ingest aborted');
         insertRange(from, Math.min(index.size, from + ROWS_PER_TRANSACTION));
       }
+      if (shouldStop()) throw new IngestAborted('ingest aborted');
     } catch (err) {
       db.prepare('DELETE FROM requests WHERE batch_id = ?').run(batchId);
       throw err;

@@ -31,10 +31,18 @@ export interface IngestResult {
 
 export interface IngestProgress { bytesRead: number; totalBytes: number }
 
+/** What the parent gives the ingest worker. */
+export interface IngestWorkerData {
+  opts: IngestOptions;
+  /** Shared with the parent; set to 1 to stop. The worker's loop is synchronous, so a message would wait. */
+  abortFlag: Int32Array;
+}
+
 /** What the ingest worker posts back to its parent. */
 export type IngestWorkerMessage =
   | { type: 'progress'; progress: IngestProgress }
   | { type: 'result'; result: IngestResult }
+  | { type: 'aborted' }
   | { type: 'failure'; message: string; stack?: string };
 
 export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
