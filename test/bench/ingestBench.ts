@@ -25,6 +25,7 @@ export async function runIngestBench(): Promise<{ name: string; value: string; t
     let peak = baseline;
     const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     let result;
     try {
       result = await ingestFile({ filePath: file, dbPath, batchId: 'bench' });
@@ -32,11 +33,15 @@ export async function runIngestBench(): Promise<{ name: string; value: string; t
       clearInterval(sampler);
     }
     const seconds = (performance.now() - started) / 1000;
+    // CPU time of all threads: unlike wall time, it does not grow when other work shares the machine.
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     peak = Math.max(peak, process.memoryUsage().rss);
 
     return [
       { name: 'ingest 1M lines: file size', value: `${(bytes / MB).toFixed(0)} MB`, target: '-' },
-      { name: 'ingest 1M lines: validated + inserted', value: `${seconds.toFixed(2)} s (${result.insertedRows.toLocaleString('en-US')} rows, ok=${result.ok})`, target: '<= 10 s' },
+      { name: 'ingest 1M lines: validated + inserted', value: `${seconds.toFixed(2)} s wall (${result.insertedRows.toLocaleString('en-US')} rows, ok=${result.ok}, load ${os.loadavg()[0]?.toFixed(1)})`, target: '<= 10 s' },
+      { name: 'ingest 1M lines: CPU time (all threads)', value: `${cpuSeconds.toFixed(2)} s`, target: '<= 10 s' },
       { name: 'ingest 1M lines: throughput', value: `${Math.round(LINES / seconds).toLocaleString('en-US')} lines/s`, target: '>= 100,000 lines/s' },
       { name: 'ingest 1M lines: peak RSS', value: `${(peak / MB).toFixed(0)} MB (baseline ${(baseline / MB).toFixed(0)} MB)`, target: '<= 300 MB' },
     ];

@@ -57,7 +57,7 @@ export function stateFiles(rpcPort: number): { pid: string; log: string; display
 const PRELUDE = `
 alive() { kill -0 "$1" 2>/dev/null || return 1; if [ -r "/proc/$1/stat" ]; then case "$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)" in Z) return 1;; esac; fi; return 0; }
 cmdline() { if [ -r "/proc/$1/cmdline" ]; then tr '\\000' ' ' < "/proc/$1/cmdline"; else ps -p "$1" -o args= 2>/dev/null; fi; }
-ours() { alive "$1" && cmdline "$1" | grep -qE "rpc-server|[ =]$PORT( |\$)"; }
+ours() { alive "$1" && cmdline "$1" | grep -qE "rpc-server|[ =]$PORT( |$)"; }
 `;
 
 async function run(shell: RemoteShell, script: string, what: string, rpcPort = 0): Promise<ExecResult> {

@@ -5,7 +5,7 @@
  */
 export function shellQuote(value: string): string {
   if (value.includes('\0')) throw new Error('a NUL byte cannot be passed to a shell');
-  if (value !== '' && /^[A-Za-z0-9_\/.,:@%+-]+$/.test(value)) return value;
+  if (value !== '' && /^[A-Za-z0-9_/.,:@%+-]+$/.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -227,6 +227,8 @@ export class SshSession {
           reject(new SshError('closed', `${this.where}: the session was closed`));
           return;
         }
+        // RPC frames are small request/reply pairs: Nagle plus delayed ACKs would add ~40 ms to each.
+        client.setNoDelay(true);
         this.client = client;
         this.attempt = 0;
         this.setStatus({ state: 'ready', error: null, attempt: 0, retryInMs: null });

@@ -101,10 +101,6 @@ export class RequestsRepo {
     return out;
   }
 
-  totalPending(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM requests r JOIN batches b ON b.id = r.batch_id WHERE r.state = 0 AND b.status IN (\'queued\', \'in_progress\', \'paused\')').get() as { n: number }).n;
-  }
-
   /** Marks every pending request of a batch cancelled; returns how many. */
   cancelPending(batchId: string, at: number): number {
     return this.db.prepare('UPDATE requests SET state = 3, finished_at = ? WHERE batch_id = ? AND state = 0').run(at, batchId).changes;

@@ -3,11 +3,18 @@ import { DEFAULT_SETTINGS, type Settings } from '../../../shared/engineState.ts'
 
 export class SettingsRepo {
   private readonly db: Db;
+  /** The executor reads settings on every request: keep them in memory, they change only through update(). */
+  private cached: Settings | null = null;
   constructor(db: Db) {
     this.db = db;
   }
 
   get(): Settings {
+    if (!this.cached) this.cached = this.load();
+    return this.cached;
+  }
+
+  private load(): Settings {
     const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
     const stored: Record<string, unknown> = {};
     for (const r of rows) {
@@ -29,6 +36,7 @@ export class SettingsRepo {
     this.db.transaction(() => {
       for (const [k, v] of Object.entries(patch)) if (v !== undefined && k in DEFAULT_SETTINGS) put.run(k, JSON.stringify(v));
     })();
+    this.cached = null;
     return this.get();
   }
 
@@ -38,6 +46,9 @@ export class SettingsRepo {
   }
 
   putRaw(key: string, value: string): void {
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.putRawStmt ??= this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    this.putRawStmt.run(key, value);
   }
+
+  private putRawStmt: ReturnType<Db['prepare']> | null = null;
 }

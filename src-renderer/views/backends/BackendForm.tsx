@@ -4,6 +4,7 @@ import { useApi } from '../../api/ApiContext.tsx';
 import { useAction } from '../../api/useAction.ts';
 import { applyLocally } from '../../store/applyLocally.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
+import { SelectField } from '../../components/SelectField.tsx';
 
 /** Kinds an operator adds by hand; the simulator and the coordinator are added by the engine. */
 const EDITABLE_KINDS: BackendKind[] = BACKEND_KINDS.filter((k) => k !== 'simulator' && k !== 'coordinator');
@@ -58,12 +59,9 @@ export function BackendForm({ backend, onDone }: { backend?: BackendInfo; onDone
           <span>Name</span>
           <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
         </label>
-        <label className="field field--narrow">
-          <span>Kind</span>
-          <select value={kind} onChange={(e) => setKind(e.target.value as BackendKind)}>
+        <SelectField label="Kind" className="field--narrow" value={kind} onChange={(e) => setKind(e.target.value as BackendKind)}>
             {kinds.map((k) => <option key={k} value={k}>{k}</option>)}
-          </select>
-        </label>
+        </SelectField>
         <label className="field field--wide">
           <span>Base URL</span>
           <input required type="url" value={baseUrl} placeholder={PLACEHOLDERS[kind] ?? 'http://host:port'} onChange={(e) => setBaseUrl(e.target.value)} />

@@ -15,7 +15,7 @@ export function BatchHeader({ batch: b }: { batch: BatchSummary }) {
       </div>
       <div className="batch-header__progress">
         <span className="num batch-header__count">{progressText(b)}</span>
-        <ProgressBar value={progressRatio(b)} label="Batch progress" tone={progressTone(b)} valueText={progressText(b)} />
+        <ProgressBar value={progressRatio(b)} label="Batch progress" tone={progressTone(b)} />
       </div>
       <dl className="facts facts--grid">
         <div><dt>Completed</dt><dd className="num">{formatInt(b.counts.completed)}</dd></div>

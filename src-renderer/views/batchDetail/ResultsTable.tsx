@@ -8,6 +8,7 @@ import { DASH } from '../../format/numbers.ts';
 import { summarizeRequest, summarizeResponse } from '../../format/payload.ts';
 import { useLiveRefresh } from './useLiveRefresh.ts';
 import { RowDetail } from './RowDetail.tsx';
+import { SelectField } from '../../components/SelectField.tsx';
 
 type Filter = 'all' | 'succeeded' | 'failed' | 'pending';
 
@@ -50,15 +51,12 @@ export function ResultsTable({ batch }: { batch: BatchSummary }) {
   return (
     <div className="results">
       <div className="toolbar">
-        <label className="field field--inline">
-          <span>Show</span>
-          <select value={filter} onChange={(e) => { setFilter(e.target.value as Filter); setSelected(null); }}>
+        <SelectField label="Show" className="field--inline" value={filter} onChange={(e) => { setFilter(e.target.value as Filter); setSelected(null); }}>
             <option value="all">All requests</option>
             <option value="succeeded">Succeeded</option>
             <option value="failed">Failed</option>
             <option value="pending">Pending</option>
-          </select>
-        </label>
+        </SelectField>
         <span className="small muted">{count} row{count === 1 ? '' : 's'} · select a row to see its full request and response</span>
       </div>
       <PagedTable

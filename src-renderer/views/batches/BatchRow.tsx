@@ -21,7 +21,7 @@ export const BatchRow = memo(function BatchRow({ id, rowIndex, style }: { id: st
       <div role="cell"><StatusBadge status={b.status} /></div>
       <div role="cell" className="batch-row__progress">
         <span className="num">{progressText(b)}</span>
-        <ProgressBar value={progressRatio(b)} label={`Progress of ${b.name || b.id}`} tone={progressTone(b)} valueText={progressText(b)} />
+        <ProgressBar value={progressRatio(b)} label={`Progress of ${b.name || b.id}`} tone={progressTone(b)} />
       </div>
       <div role="cell" className={`num${b.counts.failed > 0 ? ' text-bad' : ' muted'}`}>{b.counts.failed}</div>
       <div role="cell" className="truncate small" title={b.model ?? undefined}>{b.model ?? '—'}</div>

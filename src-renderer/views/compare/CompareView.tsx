@@ -8,6 +8,7 @@ import { PagedTable, type Column } from '../../components/PagedTable.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { navigate } from '../../router/useRoute.ts';
 import { summarizeResponse } from '../../format/payload.ts';
+import { SelectField } from '../../components/SelectField.tsx';
 
 interface CompareRow { customId: string; a: ResultRow | null; b: ResultRow | null }
 
@@ -68,14 +69,11 @@ function CompareTable({ a, b }: { a: string; b: string }) {
 
 const BatchPicker = memo(function BatchPicker({ label, value, ids, onChange }: { label: string; value: string | null; ids: string[]; onChange: (id: string | null) => void }) {
   return (
-    <label className="field">
-      <span>{label}</span>
-      <select value={value ?? ''} onChange={(e) => onChange(e.target.value || null)}>
+    <SelectField label={label} value={value ?? ''} onChange={(e) => onChange(e.target.value || null)}>
         <option value="">Choose a batch…</option>
         {ids.map((id) => <BatchOption key={id} id={id} />)}
         {value && !ids.includes(value) && <option value={value}>{value}</option>}
-      </select>
-    </label>
+    </SelectField>
   );
 });
 

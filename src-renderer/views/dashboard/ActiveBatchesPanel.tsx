@@ -38,7 +38,7 @@ const ActiveBatch = memo(function ActiveBatch({ id }: { id: string }) {
         <StatusBadge status={b.status} />
         <span className="num active-batch__count">{progressText(b)}</span>
       </div>
-      <ProgressBar value={progressRatio(b)} label={`Progress of ${b.name || b.id}`} tone={progressTone(b)} valueText={progressText(b)} />
+      <ProgressBar value={progressRatio(b)} label={`Progress of ${b.name || b.id}`} tone={progressTone(b)} />
       <div className="active-batch__stats small muted">
         <span>{formatRate(b.throughput.requestsPerSecond)} req/s</span>
         <span>{formatRate(b.throughput.tokensPerSecond)} tok/s</span>

@@ -5,6 +5,7 @@ import { useAction } from '../../api/useAction.ts';
 import { applyLocally } from '../../store/applyLocally.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { LanWarning } from './LanWarning.tsx';
+import { SelectField } from '../../components/SelectField.tsx';
 
 type AuthMethod = NodeAuth['method'];
 
@@ -87,14 +88,11 @@ export function NodeForm({ node, onDone }: { node?: NodeInfo; onDone: () => void
         </label>
       </div>
       <div className="form__row">
-        <label className="field field--narrow">
-          <span>Authentication</span>
-          <select value={method} onChange={(e) => setMethod(e.target.value as AuthMethod)}>
+        <SelectField label="Authentication" className="field--narrow" value={method} onChange={(e) => setMethod(e.target.value as AuthMethod)}>
             <option value="agent">ssh-agent</option>
             <option value="key">Key file</option>
             <option value="password">Password</option>
-          </select>
-        </label>
+        </SelectField>
         {method === 'key' && (
           <>
             <label className="field field--wide">
@@ -145,7 +143,7 @@ export function NodeForm({ node, onDone }: { node?: NodeInfo; onDone: () => void
       </fieldset>
       {bind === 'lan' && <LanWarning node={{ host: host || 'node', rpcPort: toPort(rpcPort, 50052) }} />}
       <label className="field field--wide">
-        <span>Expected host key (optional)</span>
+        <span>Accepted fingerprint (optional)</span>
         <input value={acceptedHostKey} placeholder="SHA256:… — accept on first contact instead" onChange={(e) => setAcceptedHostKey(e.target.value)} />
       </label>
       <div className="form__actions">

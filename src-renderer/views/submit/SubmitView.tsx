@@ -12,6 +12,7 @@ import { ValidationErrors } from './ValidationErrors.tsx';
 import { RequestPreview } from './RequestPreview.tsx';
 import { EstimatePanel } from './EstimatePanel.tsx';
 import { clearDraft, setDraft, useSubmitDraft } from './submitDraft.ts';
+import { SelectField } from '../../components/SelectField.tsx';
 
 export function SubmitView() {
   const api = useApi();
@@ -64,9 +65,7 @@ export function SubmitView() {
                     <span>Batch name</span>
                     <input value={draft.name} maxLength={255} onChange={(e) => setDraft({ name: e.target.value })} />
                   </label>
-                  <label className="field">
-                    <span>Model</span>
-                    <select value={draft.model} onChange={(e) => setDraft({ model: e.target.value })}>
+                  <SelectField label="Model" value={draft.model} onChange={(e) => setDraft({ model: e.target.value })}>
                       {report.model && !fileModelServed && (
                         <option value={report.model}>{report.model} (from the file; no backend serves it)</option>
                       )}
@@ -76,8 +75,7 @@ export function SubmitView() {
                           {m.model}{m.healthy ? '' : ' (backend down)'} · {m.backends.join(', ')}
                         </option>
                       ))}
-                    </select>
-                  </label>
+                  </SelectField>
                   <label className="field field--narrow">
                     <span>Priority</span>
                     <input type="number" min={-100} max={100} step={1} value={draft.priority}

@@ -19,7 +19,8 @@ import { createFakeElectron, type FakeElectron } from './fakeElectron.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 // Inside the repo, so the bundle finds node_modules (better-sqlite3, ssh2) the way dist/app does.
-const work = fs.mkdtempSync(path.join(root, '.tmp', 'bundle-test-'.replace(/^/, (fs.mkdirSync(path.join(root, '.tmp'), { recursive: true }), ''))));
+fs.mkdirSync(path.join(root, '.tmp'), { recursive: true });
+const work = fs.mkdtempSync(path.join(root, '.tmp', 'bundle-test-'));
 const userData = path.join(work, 'user-data');
 const requireHere = createRequire(import.meta.url);
 
