@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from './database.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/engineState.ts';
 
@@ -46,9 +47,9 @@ export class SettingsRepo {
   }
 
   putRaw(key: string, value: string): void {
-    this.putRawStmt ??= this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    this.putRawStmt ??= this.db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.putRawStmt.run(key, value);
   }
 
-  private putRawStmt: ReturnType<Db['prepare']> | null = null;
+  private putRawStmt: Database.Statement<[string, string]> | null = null;
 }

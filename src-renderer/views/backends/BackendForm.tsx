@@ -60,7 +60,7 @@ export function BackendForm({ backend, onDone }: { backend?: BackendInfo; onDone
           <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
         </label>
         <SelectField label="Kind" className="field--narrow" value={kind} onChange={(e) => setKind(e.target.value as BackendKind)}>
-            {kinds.map((k) => <option key={k} value={k}>{k}</option>)}
+          {kinds.map((k) => <option key={k} value={k}>{k}</option>)}
         </SelectField>
         <label className="field field--wide">
           <span>Base URL</span>

@@ -52,10 +52,10 @@ export function ResultsTable({ batch }: { batch: BatchSummary }) {
     <div className="results">
       <div className="toolbar">
         <SelectField label="Show" className="field--inline" value={filter} onChange={(e) => { setFilter(e.target.value as Filter); setSelected(null); }}>
-            <option value="all">All requests</option>
-            <option value="succeeded">Succeeded</option>
-            <option value="failed">Failed</option>
-            <option value="pending">Pending</option>
+          <option value="all">All requests</option>
+          <option value="succeeded">Succeeded</option>
+          <option value="failed">Failed</option>
+          <option value="pending">Pending</option>
         </SelectField>
         <span className="small muted">{count} row{count === 1 ? '' : 's'} · select a row to see its full request and response</span>
       </div>

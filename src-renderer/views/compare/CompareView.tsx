@@ -70,9 +70,9 @@ function CompareTable({ a, b }: { a: string; b: string }) {
 const BatchPicker = memo(function BatchPicker({ label, value, ids, onChange }: { label: string; value: string | null; ids: string[]; onChange: (id: string | null) => void }) {
   return (
     <SelectField label={label} value={value ?? ''} onChange={(e) => onChange(e.target.value || null)}>
-        <option value="">Choose a batch…</option>
-        {ids.map((id) => <BatchOption key={id} id={id} />)}
-        {value && !ids.includes(value) && <option value={value}>{value}</option>}
+      <option value="">Choose a batch…</option>
+      {ids.map((id) => <BatchOption key={id} id={id} />)}
+      {value && !ids.includes(value) && <option value={value}>{value}</option>}
     </SelectField>
   );
 });

@@ -89,9 +89,9 @@ export function NodeForm({ node, onDone }: { node?: NodeInfo; onDone: () => void
       </div>
       <div className="form__row">
         <SelectField label="Authentication" className="field--narrow" value={method} onChange={(e) => setMethod(e.target.value as AuthMethod)}>
-            <option value="agent">ssh-agent</option>
-            <option value="key">Key file</option>
-            <option value="password">Password</option>
+          <option value="agent">ssh-agent</option>
+          <option value="key">Key file</option>
+          <option value="password">Password</option>
         </SelectField>
         {method === 'key' && (
           <>

@@ -66,15 +66,15 @@ export function SubmitView() {
                     <input value={draft.name} maxLength={255} onChange={(e) => setDraft({ name: e.target.value })} />
                   </label>
                   <SelectField label="Model" value={draft.model} onChange={(e) => setDraft({ model: e.target.value })}>
-                      {report.model && !fileModelServed && (
-                        <option value={report.model}>{report.model} (from the file; no backend serves it)</option>
-                      )}
-                      {!report.model && <option value="">(as in the file)</option>}
-                      {models.map((m) => (
-                        <option key={m.model} value={m.model}>
-                          {m.model}{m.healthy ? '' : ' (backend down)'} · {m.backends.join(', ')}
-                        </option>
-                      ))}
+                    {report.model && !fileModelServed && (
+                      <option value={report.model}>{report.model} (from the file; no backend serves it)</option>
+                    )}
+                    {!report.model && <option value="">(as in the file)</option>}
+                    {models.map((m) => (
+                      <option key={m.model} value={m.model}>
+                        {m.model}{m.healthy ? '' : ' (backend down)'} · {m.backends.join(', ')}
+                      </option>
+                    ))}
                   </SelectField>
                   <label className="field field--narrow">
                     <span>Priority</span>
