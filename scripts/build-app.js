@@ -27,7 +27,9 @@ const nativeExternals = ['electron', 'better-sqlite3', 'ssh2', 'cpu-features'];
 // Code written as ESM may read import.meta.url, which CommonJS output does not have: it is derived from
 // __filename. Worker threads cannot load scripts from inside app.asar, so their bundles are unpacked
 // (electron-builder.yml asarUnpack) and their URL points into app.asar.unpacked when packaged.
+// The sources are ES modules, strict by definition: the directive leads, before the banner's statements.
 const cjsBanner = [
+  '"use strict";',
   "const __bd_import_meta_url = require('node:url').pathToFileURL(__filename).href;",
   'const __bd_worker_url = (name) => require(\'node:url\').pathToFileURL(require(\'node:path\').join(',
   "  __dirname.replace(/([\\\\/])app\\.asar([\\\\/])/, '$1app.asar.unpacked$2'), 'workers', name));",

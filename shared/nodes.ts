@@ -84,3 +84,24 @@ export interface CoordinatorInfo {
   logTail: string[];
   exitCode: number | null;
 }
+
+/**
+ * The input of `nodes.update`: the node's fields without defaults, so an edit that leaves a field out keeps
+ * it. (`nodeInputSchema.partial()` still fills in the defaults: an edit of the name alone would reset the
+ * RPC port, the rpc-server path and the auth method.)
+ */
+export const nodeUpdateSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'name: letters, digits, dot, dash, underscore (max 63)').optional(),
+  host: z.string().max(253).regex(hostPattern, 'host must be a hostname or an IP address').optional(),
+  sshPort: z.number().int().min(1).max(65535).optional(),
+  user: z.string().regex(userPattern, 'user must be a plain user name').optional(),
+  auth: nodeAuthSchema.optional(),
+  rpcServerPath: z.string().max(1024).regex(pathPattern, 'rpc-server path must be absolute or start with ~/').or(z.literal('')).optional(),
+  rpcPort: z.number().int().min(1).max(65535).optional(),
+  devices: z.string().regex(devicePattern, 'devices: a comma-separated list like CUDA0,CUDA1').or(z.literal('')).optional(),
+  cache: z.boolean().optional(),
+  bind: z.enum(['tunnel', 'lan']).optional(),
+  acceptedHostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/=]+$/).nullable().optional(),
+});
+export type NodeUpdate = z.infer<typeof nodeUpdateSchema>;

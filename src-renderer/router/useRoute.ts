@@ -6,15 +6,18 @@ import { hrefOf, parseHash, type Route } from './routes.ts';
  * mounting a heavy view (charts, a 100,000-row table) instead of blocking the window for one long task.
  */
 export function useRoute(): Route {
-  const [route, setRoute] = useState<Route>(() => parseHash(window.location.hash));
+  const [current, setCurrent] = useState(() => ({ hash: window.location.hash, route: parseHash(window.location.hash) }));
   useEffect(() => {
-    const onChange = () => startTransition(() => setRoute(parseHash(window.location.hash)));
+    const onChange = () => {
+      const hash = window.location.hash;
+      startTransition(() => setCurrent((prev) => (prev.hash === hash ? prev : { hash, route: parseHash(hash) })));
+    };
     window.addEventListener('hashchange', onChange);
     // The hash may have changed between the first render and this subscription.
     onChange();
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
-  return route;
+  return current.route;
 }
 
 export function navigate(route: Route, options: { replace?: boolean } = {}): void {

@@ -94,11 +94,17 @@ test('a running batch is cancelled and keeps its partial results', async () => {
   const count = 2000; // the simulator answers ~80 req/s: long enough to cancel mid-run
   await dropFile(page, 'long.jsonl', goodBatchText({ count }));
   await page.getByRole('button', { name: 'Submit batch' }).click();
+  // Running, with some results in: then cancel.
+  await expect.poll(async () => {
+    const [b] = await invoke<BatchSummary[]>(page, 'batches.list', { status: 'active' });
+    return b?.status === 'in_progress' && b.counts.completed > 0;
+  }, { timeout: 30_000 }).toBe(true);
   const cancel = page.getByRole('button', { name: 'Cancel batch' });
   await expect(cancel).toBeEnabled();
   await cancel.click();
   await expect(page.getByText('cancelled').first()).toBeVisible({ timeout: 30_000 });
   const [batch] = await invoke<BatchSummary[]>(page, 'batches.list', { status: 'failed' });
   expect(batch?.status).toBe('cancelled');
+  expect(batch!.counts.completed).toBeGreaterThan(0);
   expect(batch!.counts.completed).toBeLessThan(count);
 });

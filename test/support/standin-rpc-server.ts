@@ -14,4 +14,7 @@ try {
   options.logError(String((err as Error).message));
   process.exit(0);
 }
-process.on('SIGTERM', () => process.exit(0));
+process.on('SIGTERM', () => {
+  if (options.ignoreTerm) options.log('SIGTERM ignored (stand-in test knob)');
+  else process.exit(0);
+});

@@ -17,6 +17,8 @@ export interface StandinRpcOptions {
   devices: number;
   memTotalBytes: number;
   cache: boolean;
+  /** Test knob: ignore SIGTERM, as a wedged rpc-server would, so Stop has to use SIGKILL. */
+  ignoreTerm: boolean;
   log: (line: string) => void;
   logError: (line: string) => void;
 }
@@ -36,7 +38,7 @@ export function freeBytesOf(index: number, totalBytes: number): number {
 
 export function parseStandinRpcArgs(argv: string[]): StandinRpcOptions {
   const o: StandinRpcOptions = {
-    host: '127.0.0.1', port: 50052, proto: 4, devices: 1, memTotalBytes: 24 * 1024 * MIB, cache: false,
+    host: '127.0.0.1', port: 50052, proto: 4, devices: 1, memTotalBytes: 24 * 1024 * MIB, cache: false, ignoreTerm: false,
     log: (l) => process.stdout.write(`${l}\n`), logError: (l) => process.stderr.write(`${l}\n`),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -53,6 +55,7 @@ export function parseStandinRpcArgs(argv: string[]): StandinRpcOptions {
       case '-m': case '--mem': o.memTotalBytes = Number(next()) * MIB; break;
       case '-c': case '--cache': o.cache = true; break;
       case '-t': case '--threads': next(); break;
+      case '--standin-ignore-term': o.ignoreTerm = true; break;
       default: break; // unknown flags are ignored, as a newer or older build's would be irrelevant here
     }
   }

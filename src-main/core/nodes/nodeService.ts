@@ -1,5 +1,5 @@
 import { ApiError, type ParsedInput } from '../../../shared/contract/index.ts';
-import type { CoordinatorInfo, NodeInfo, NodeInput, NodeProbe } from '../../../shared/nodes.ts';
+import type { CoordinatorInfo, NodeInfo, NodeInput, NodeProbe, NodeUpdate } from '../../../shared/nodes.ts';
 import type { AlertSink } from '../events/alertSink.ts';
 import type { ChangeFeed } from '../events/changeFeed.ts';
 import type { Handlers } from '../events/router.ts';
@@ -162,7 +162,8 @@ export class NodeService {
     return this.info(rt);
   }
 
-  async update(input: ParsedInput<'nodes.update'>): Promise<NodeInfo> {
+  /** Applies the fields given; with `nodeUpdateSchema` as the request's schema, omitted fields stay as they are. */
+  async update(input: NodeUpdate): Promise<NodeInfo> {
     const rt = this.runtime(input.id);
     return rt.exclusive(async () => {
       const cur = rt.record;
@@ -433,6 +434,8 @@ export class NodeService {
       if (rt.busy) continue;
       const watched = rt.state === 'running' || rt.state === 'busy' || (rt.state === 'unreachable' && rt.wasRunning);
       if (!watched) continue;
+      // A session waiting out its backoff is left to it: probing would force a reconnect every interval.
+      if (rt.session?.state === 'reconnecting') continue;
       void rt.exclusive(() => checkNode(this.ctx, rt)).catch(() => undefined);
     }
   }

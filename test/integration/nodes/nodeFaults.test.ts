@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -18,6 +19,15 @@ function nodeOn(sshd: SshdInstance, name: string, rpcPort: number, extra: Partia
     auth: { method: 'key', keyPath: sshd.keyPath }, rpcServerPath: '', rpcPort, devices: '', cache: false, bind: 'tunnel',
     acceptedHostKey: sshd.hostKeyFingerprint, ...extra,
   };
+}
+
+/** Gone, or a zombie nobody reaped yet: either way it no longer runs. */
+function processGone(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
+  } catch {
+    return true;
+  }
 }
 
 function pidFileExists(sshd: SshdInstance, rpcPort: number): boolean {
@@ -193,5 +203,41 @@ describe.skipIf(unavailable !== null)('node faults, each with a clear message an
       }
     }
     expect(kit.service.list()).toEqual([]);
+  });
+
+  it('never mistakes a stale pid file naming another program for rpc-server, and never signals it', async () => {
+    kit = makeKit();
+    const rpcPort = await freePort();
+    const bystander = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      fs.mkdirSync(path.join(sshd.homeDir, '.batchdeck'), { recursive: true });
+      fs.writeFileSync(path.join(sshd.homeDir, '.batchdeck', `rpc-server-${rpcPort}.pid`), `${bystander.pid}\n`);
+      const node = await kit.service.add(nodeOn(sshd, 'gpu-stale', rpcPort));
+      expect(node.state).toBe('stopped');
+      const running = await kit.service.start(node.id);
+      expect(running.state).toBe('running');
+      expect(running.pid).not.toBe(bystander.pid);
+      expect((await kit.service.stop(node.id)).state).toBe('stopped');
+      expect(bystander.exitCode).toBeNull();
+      expect(bystander.signalCode).toBeNull();
+    } finally {
+      bystander.kill('SIGKILL');
+    }
+  });
+
+  it('kills an rpc-server that ignores SIGTERM, and says so', async () => {
+    const wedged = await startSshd({ rpcServerArgs: ['--standin-ignore-term'] });
+    try {
+      kit = makeKit();
+      const node = await kit.service.add(nodeOn(wedged, 'gpu-wedged', await freePort()));
+      const running = await kit.service.start(node.id);
+      expect(running.state).toBe('running');
+      const stopped = await kit.service.stop(node.id);
+      expect(stopped.state).toBe('stopped');
+      expect(stopped.message).toMatch(/did not exit on SIGTERM .* was killed/);
+      expect(processGone(running.pid!)).toBe(true);
+    } finally {
+      await wedged.stop();
+    }
   });
 });

@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 async function standin(proto: 3 | 4, devices = 2): Promise<StandinRpcServer> {
-  const s = await startStandinRpcServer({ host: '127.0.0.1', port: 0, proto, devices, memTotalBytes: 24 * GIB, cache: false, ...quiet });
+  const s = await startStandinRpcServer({ host: '127.0.0.1', port: 0, proto, devices, memTotalBytes: 24 * GIB, cache: false, ignoreTerm: false, ...quiet });
   cleanup.push(() => s.close());
   return s;
 }
