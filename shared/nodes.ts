@@ -7,7 +7,7 @@ export type NodeState = (typeof NODE_STATES)[number];
 const hostPattern = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/;
 const userPattern = /^[a-z_][a-z0-9_.-]{0,31}$/i;
 /** Absolute or ~/ paths of ordinary characters; quoting still applies when they reach a shell. */
-const pathPattern = /^(?:~\/|\/)[A-Za-z0-9._+\/-]*$/;
+const pathPattern = /^(?:~\/|\/)[A-Za-z0-9._+/-]*$/;
 const devicePattern = /^[A-Za-z0-9_,:-]{1,200}$/;
 
 export const nodeAuthSchema = z.discriminatedUnion('method', [

@@ -110,8 +110,8 @@ export const requests = {
   'coordinator.status': request(noInput).returns<CoordinatorInfo>(),
   'coordinator.start': request(
     z.object({
-      model: z.string().min(1).max(1024).regex(/^(?:~\/|\/)[A-Za-z0-9._+\/-]*$/, 'model must be an absolute path to a GGUF file'),
-      llamaServerPath: z.string().max(1024).regex(/^(?:~\/|\/)?[A-Za-z0-9._+\/-]+$/).optional(),
+      model: z.string().min(1).max(1024).regex(/^(?:~\/|\/)[A-Za-z0-9._+/-]*$/, 'model must be an absolute path to a GGUF file'),
+      llamaServerPath: z.string().max(1024).regex(/^(?:~\/|\/)?[A-Za-z0-9._+/-]+$/).optional(),
       port: z.number().int().min(1).max(65535).optional(),
       extraArgs: z.array(z.string().max(1024)).max(100).default([]),
       nodeIds: z.array(z.string()).optional(),

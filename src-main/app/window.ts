@@ -32,6 +32,8 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     // Shown once the first paint is ready, so the window never flashes white.
     show: false,
     ...(options.iconPath ? { icon: options.iconPath } : {}),
+    // The flags after the spread repeat secureWebPreferences on purpose: electronegativity reads this call
+    // site and cannot see through the spread. The values themselves are unit-tested in securityPolicy.
     webPreferences: {
       ...secureWebPreferences(options.preloadPath, { devTools: options.devTools }),
       contextIsolation: true,
@@ -41,7 +43,6 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
       disableBlinkFeatures: 'Auxclick',
     },
   });
-  // The literal flags above repeat secureWebPreferences on purpose: electronegativity reads this call site.
 
   options.windows.add(win.webContents);
   const webContentsId = win.webContents.id;

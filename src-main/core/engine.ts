@@ -56,7 +56,6 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const fileStore = new FileStore(config.dataDir, filesRepo);
   if (config.concurrency) settingsRepo.update({ defaultConcurrency: config.concurrency });
 
-  let executor!: Executor;
   const registry = new BackendRegistry({
     repo: new BackendsRepo(db),
     defaultConcurrency: () => settingsRepo.get().defaultConcurrency,
@@ -77,7 +76,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
   const batches: BatchService = new BatchService({ dbPath, batches: batchesRepo, requests: requestsRepo, events: eventsRepo, files: filesRepo, fileStore, feed, alerts, executor: () => executor });
   const queries = new BatchQueries({ batches: batchesRepo, requests: requestsRepo, events: eventsRepo, files: filesRepo, executor: () => executor });
-  executor = new Executor({
+  const executor: Executor = new Executor({
     batches: batchesRepo,
     requests: requestsRepo,
     registry,

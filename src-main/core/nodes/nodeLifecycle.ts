@@ -6,6 +6,7 @@ import {
   RpcControlError, findListenerPid, findRpcServer, isAlive, launchRpcServer, readLogTail, remoteStatus,
   stateFiles, stopRpcServer, writePidFile,
 } from './rpcServerControl.ts';
+import { CONNECT_TIMEOUT_MARK } from './rpcProbe.ts';
 import { SshError } from './sshErrors.ts';
 import type { SshSession } from './sshSession.ts';
 
@@ -301,6 +302,11 @@ export async function checkNode(ctx: LifecycleContext, rt: NodeRuntime): Promise
       return;
     }
     const alive = rt.pid !== null && (await isAlive(session, rt.record.rpcPort, rt.pid));
+    if (alive && probe.error?.includes(CONNECT_TIMEOUT_MARK)) {
+      // Its one connection is taken and its accept queue is full: busy, not broken.
+      set(ctx, rt, { state: 'busy', probe: { ...probe, busy: true }, wasRunning: false, message: busyMessage(ctx, rt) });
+      return;
+    }
     const logTail = await readLogTail(session, rt.record.rpcPort, 20);
     const message = alive
       ? `${rt.where}: rpc-server (pid ${rt.pid}) runs but no longer answers the protocol probe: ${probe.error}`

@@ -152,8 +152,15 @@ async function queryDevices(socket: Duplex, reader: ByteReader, major: number, t
   return devices;
 }
 
+/**
+ * In a probe's error when the connection itself was not accepted in time. A live rpc-server does that when
+ * its accept queue is full (backlog 1, while it serves a coordinator), so with its process alive it is busy.
+ */
+export const CONNECT_TIMEOUT_MARK = 'the connection was not accepted in time';
+
 function connectFailure(label: string, err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
+  const e = err as NodeJS.ErrnoException & { kind?: string };
   if (e.code === 'ECONNREFUSED') return `${label}: connection refused: no rpc-server listens there`;
+  if (e.code === 'ETIMEDOUT' || e.kind === 'timeout') return `${label}: ${CONNECT_TIMEOUT_MARK} (${e.message})`;
   return `${label}: could not connect: ${e.message ?? String(err)}`;
 }
