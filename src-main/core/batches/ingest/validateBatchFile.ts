@@ -66,7 +66,7 @@ export function validateBatchFile(opts: IngestOptions, onProgress?: (bytesRead: 
       tooLong(lineNo, bytes) {
         lineCount++;
         errors.add(lineNo, 'line_too_large',
-          `line is ${formatBytes(bytes)}, over the ${formatBytes(maxLineBytes)} limit for one request`);
+          `too large: ${formatBytes(bytes)}, over the ${formatBytes(maxLineBytes)} limit for one request line`);
         if (index.size > 0) index.clear();
       },
       progress: onProgress && ((bytesRead) => onProgress(bytesRead, totalBytes)),
@@ -103,7 +103,7 @@ function reportRefusal(errors: ErrorList, refusal: ScanRefusal): void {
   }
 }
 
-/** Blank = empty or only spaces/tabs; such lines are skipped but still counted in line numbers. */
+/** Blank = empty or only spaces, tabs and CRs; such lines are skipped but still counted in line numbers. */
 function isBlank(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const b = buf[i];
