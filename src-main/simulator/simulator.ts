@@ -38,11 +38,12 @@ const DEFAULT_EMBEDDING_DIMENSIONS = 64;
 const MAX_EMBEDDING_DIMENSIONS = 4096;
 
 type Endpoint = 'chat' | 'completions' | 'embeddings';
-const ENDPOINT_BY_PATH: Record<string, Endpoint> = {
-  '/v1/chat/completions': 'chat',
-  '/v1/completions': 'completions',
-  '/v1/embeddings': 'embeddings',
-};
+/** A Map, not an object literal: a path like /constructor must not find Object.prototype's members. */
+const ENDPOINT_BY_PATH = new Map<string, Endpoint>([
+  ['/v1/chat/completions', 'chat'],
+  ['/v1/completions', 'completions'],
+  ['/v1/embeddings', 'embeddings'],
+]);
 
 /** A request accepted for processing: what it will answer, worked out before it waits for a slot. */
 interface Job {
@@ -83,7 +84,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
-    const endpoint = ENDPOINT_BY_PATH[path];
+    const endpoint = ENDPOINT_BY_PATH.get(path);
     if (req.method === 'POST' && endpoint !== undefined) {
       readBody(req, res, (body) => accept(endpoint, body, res));
       return;
@@ -93,7 +94,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       if (path === '/v1/models' || path === '/models') return send(res, 200, staticBodies.models);
       if (path === '/props') return send(res, 200, staticBodies.props);
       if (path.startsWith('/v1/models/')) {
-        const id = decodeURIComponent(path.slice('/v1/models/'.length));
+        const id = safeDecode(path.slice('/v1/models/'.length));
         if (models.has(id)) return send(res, 200, JSON.stringify({ id, object: 'model', created: startedAt, owned_by: 'batchdeck-simulator' }));
         return send(res, 404, modelNotFound(id));
       }
@@ -251,6 +252,14 @@ function completionTokens(body: Record<string, unknown>): number {
 
 function usageOf(prompt: number, completion: number): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function modelNotFound(model: string): string {

@@ -58,6 +58,12 @@ export const timeAxis: Partial<uPlot.Axis> = {
   },
 };
 
+/** A time scale at least a minute wide, so one point or a burst within a second still reads as a time axis. */
+export const minuteWideTimeScale: uPlot.Scale = {
+  time: true,
+  range: (_u, min, max) => (Number.isFinite(min) && Number.isFinite(max) && max - min < 60 ? [max - 60, max + 1] : [min, max]),
+};
+
 /** Axis and grid colours that read on the dark theme. */
 export const axisStyle = {
   stroke: '#9aa4b2',

@@ -100,6 +100,14 @@ describe('simulated OpenAI-compatible backend', () => {
       const unknownPath = await request(agent, s.url, 'POST', '/v1/responses', chat());
       expect(unknownPath.status).toBe(404);
       expect(JSON.parse(unknownPath.body).error).toBeDefined();
+      expect((await request(agent, s.url, 'POST', '/constructor', chat())).status).toBe(404);
+
+      const wrongMethod = await request(agent, s.url, 'GET', '/v1/chat/completions');
+      expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.allow).toBe('POST');
+
+      expect(JSON.parse((await request(agent, s.url, 'GET', '/v1/models/sim-model')).body)).toMatchObject({ id: 'sim-model', object: 'model' });
+      expect((await request(agent, s.url, 'GET', '/v1/models/%E0%A4%A')).status).toBe(404);
     });
   });
 

@@ -8,7 +8,6 @@ import { expandHome } from './coordinator.ts';
 import type { LocalForward } from './localForward.ts';
 import type { NodeRecord } from './nodeRepository.ts';
 import { isProtocolMismatch, probeRpc, tcpConnector, type RpcConnector } from './rpcProbe.ts';
-import type { RemoteShell } from './rpcServerControl.ts';
 import { SshSession, type SessionStatus, type SshAuth } from './sshSession.ts';
 
 export interface RuntimeDeps {
@@ -138,10 +137,6 @@ export class NodeRuntime {
       },
     });
     this.session = session;
-    return session;
-  }
-
-  shell(session: SshSession): RemoteShell {
     return session;
   }
 

@@ -51,6 +51,11 @@ export type NodeHandlers = Pick<Handlers,
   | 'coordinator.status' | 'coordinator.start' | 'coordinator.stop' | 'coordinator.restart'>;
 
 const COORDINATOR_ALERT = 'coordinator:exited';
+const WORKER_LOST_ALERT = 'coordinator:worker-lost';
+
+function stateFilesHint(rt: NodeRuntime): string {
+  return `pid file ~/.batchdeck/rpc-server-${rt.record.rpcPort}.pid on the node`;
+}
 
 /**
  * Remote GPU nodes and the llama-server coordinator over them. Stores nodes (secrets only through the
@@ -82,7 +87,10 @@ export class NodeService {
       onSessionStatus: (rt, s) => this.onSessionStatus(rt, s),
     };
     this.ctx = {
-      changed: (rt) => this.emitNode(rt),
+      changed: (rt) => {
+        this.emitNode(rt);
+        this.watchCoordinatorWorker(rt);
+      },
       alerts: opts.alerts,
       startTimeoutMs: opts.startTimeoutMs ?? 20_000,
       coordinatorUsesNode: (id) => this.coordinator.usesNode(id),
@@ -129,7 +137,12 @@ export class NodeService {
       'nodes.probe': (input) => this.probe(input.id),
       'coordinator.status': () => this.coordinator.info(),
       'coordinator.start': (input) => this.startCoordinator(input),
-      'coordinator.stop': () => this.coordinator.stop(),
+      'coordinator.stop': async () => {
+        const info = await this.coordinator.stop();
+        this.opts.alerts.clear(COORDINATOR_ALERT);
+        this.opts.alerts.clear(WORKER_LOST_ALERT);
+        return info;
+      },
       'coordinator.restart': () => this.restartCoordinator(),
     };
   }
@@ -218,7 +231,18 @@ export class NodeService {
       throw new ApiError({ code: 'conflict', message: `${rt.where} is in use by the running coordinator. Stop the coordinator first.` });
     }
     await rt.exclusive(async () => {
-      if (rt.pid !== null || rt.state === 'running' || rt.state === 'busy') await stopNode(this.ctx, rt);
+      if (rt.pid === null && rt.state !== 'running' && rt.state !== 'busy') return;
+      try {
+        await stopNode(this.ctx, rt);
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== 'unavailable') throw err;
+        // Unreachable: the node is forgotten anyway (an operator must be able to remove a dead machine),
+        // but what may still run there is said out loud.
+        this.opts.alerts.raise({
+          key: `node:${id}:removed-unreachable`, severity: 'warning', source: 'node',
+          message: `${rt.where} was removed while unreachable; its rpc-server${rt.pid ? ` (pid ${rt.pid})` : ''} may still run there (${stateFilesHint(rt)}).`,
+        });
+      }
     });
     rt.dropSession();
     this.nodes.delete(id);
@@ -282,7 +306,7 @@ export class NodeService {
     // The coordinator cannot outlive its nodes: llama-server would abort on its next request.
     if (this.coordinator.active) await this.coordinator.stop();
     await Promise.allSettled([...this.nodes.values()]
-      .filter((rt) => rt.state !== 'stopped' || rt.pid !== null)
+      .filter((rt) => rt.pid !== null || rt.wasRunning || ['running', 'busy', 'starting', 'stopping'].includes(rt.state))
       .map((rt) => this.stop(rt.record.id)));
     return this.list();
   }
@@ -375,7 +399,10 @@ export class NodeService {
       throw new ApiError({ code: 'unavailable', message });
     }
     const info = await this.coordinator.start({ ...spec, endpoints, nodeIds: chosen.map((rt) => rt.record.id) });
-    if (info.state === 'ready' || info.state === 'loading' || info.state === 'starting') this.opts.alerts.clear(COORDINATOR_ALERT);
+    if (info.state === 'ready' || info.state === 'loading' || info.state === 'starting') {
+      this.opts.alerts.clear(COORDINATOR_ALERT);
+      this.opts.alerts.clear(WORKER_LOST_ALERT);
+    }
     if (info.state === 'error' || info.state === 'exited') {
       throw new ApiError({ code: 'unavailable', message: `${info.message ?? 'llama-server failed'}${info.logTail.length ? `\nLast log lines:\n${info.logTail.slice(-10).join('\n')}` : ''}` });
     }
@@ -449,12 +476,29 @@ export class NodeService {
       if (up) rt.state = 'unreachable';
       rt.message = `${s.error?.message ?? 'SSH connection lost'}${retry}`;
       this.emitNode(rt);
+      this.watchCoordinatorWorker(rt);
     } else if (s.state === 'ready' && rt.wasRunning && !rt.busy) {
       // The session is back: find out at once whether rpc-server still runs (it is detached, so it should).
       void rt.exclusive(() => checkNode(this.ctx, rt)).catch(() => undefined);
     } else if (s.state === 'failed' && s.error?.permanent && rt.wasRunning) {
       applySshFailure(this.ctx, rt, s.error);
     }
+  }
+
+  /**
+   * A node under a ready coordinator that goes down (or whose SSH tunnel drops) has cost llama-server that
+   * worker: it will abort on its next request. Say so before a batch finds out.
+   */
+  private watchCoordinatorWorker(rt: NodeRuntime): void {
+    if (this.closed || !this.coordinator.usesNode(rt.record.id)) return;
+    const c = this.coordinator.info();
+    if (c.state !== 'ready' && c.state !== 'loading') return;
+    const lost = rt.state === 'error' || rt.state === 'stopped' || (rt.state === 'unreachable' && rt.record.bind === 'tunnel');
+    if (!lost) return;
+    const why = rt.state === 'unreachable' ? 'its SSH tunnel dropped' : 'its rpc-server stopped';
+    const message = `llama-server lost node ${rt.record.name} (${why}) and will abort on its next request. Restart the coordinator on the healthy nodes (coordinator restart).`;
+    this.opts.alerts.raise({ key: WORKER_LOST_ALERT, severity: 'critical', source: 'coordinator', message });
+    this.coordinator.setMessage(message);
   }
 
   private sealSecret(name: string, auth: NodeInput['auth']): Buffer | null {

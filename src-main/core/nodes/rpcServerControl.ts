@@ -168,7 +168,7 @@ export async function findListenerPid(shell: RemoteShell, rpcPort: number): Prom
 if command -v ss >/dev/null 2>&1; then ss -ltnpH "sport = :${port}" 2>/dev/null | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n1; fi
 if command -v fuser >/dev/null 2>&1; then fuser -n tcp ${port} 2>/dev/null | tr -s ' ' '\\n' | grep -E '^[0-9]+$' | head -n1; fi
 `;
-  const res = await run(shell, `${script}`, 'finding the rpc-server process', rpcPort);
+  const res = await run(shell, script, 'finding the rpc-server process', rpcPort);
   const first = res.stdout.split('\n').map((l) => l.trim()).find((l) => /^\d+$/.test(l));
   if (!first) return null;
   // Only an rpc-server's pid is worth recording: Stop will signal whatever the pid file names.

@@ -3,6 +3,7 @@ import { ProgressBar } from '../../components/ProgressBar.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatInt, formatRate } from '../../format/numbers.ts';
 import { formatDuration, formatWhen } from '../../format/time.ts';
+import { withoutLinePrefix } from '../../format/lineMessage.ts';
 import { progressRatio, progressText, progressTone } from '../batches/batchProgress.ts';
 
 export function BatchHeader({ batch: b }: { batch: BatchSummary }) {
@@ -38,7 +39,7 @@ export function BatchHeader({ batch: b }: { batch: BatchSummary }) {
           <summary className="text-bad">{b.errors.length} error{b.errors.length === 1 ? '' : 's'} in the input file</summary>
           <ul className="validation-errors">
             {b.errors.slice(0, 200).map((e, i) => (
-              <li key={i}>{e.line != null ? `line ${e.line}: ` : ''}{e.message} <code className="muted small">{e.code}</code></li>
+              <li key={i}>{e.line != null ? `line ${e.line}: ` : ''}{withoutLinePrefix(e.message, e.line)} <code className="muted small">{e.code}</code></li>
             ))}
           </ul>
         </details>

@@ -1,6 +1,6 @@
 import { memo, useMemo } from 'react';
 import type uPlot from 'uplot';
-import { UPlotChart, axisStyle, timeAxis, SERIES_COLOURS, type ChartOptions } from '../../components/UPlotChart.tsx';
+import { UPlotChart, axisStyle, timeAxis, minuteWideTimeScale, SERIES_COLOURS, type ChartOptions } from '../../components/UPlotChart.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { toMs } from '../../format/time.ts';
 import { useThroughput } from './useThroughput.ts';
@@ -8,7 +8,7 @@ import { useThroughput } from './useThroughput.ts';
 const OPTIONS: ChartOptions = {
   legend: { show: true },
   cursor: { drag: { x: false, y: false } },
-  scales: { x: { time: true }, rps: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] }, tps: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] } },
+  scales: { x: minuteWideTimeScale, rps: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] }, tps: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] } },
   axes: [
     { ...axisStyle, ...timeAxis },
     { ...axisStyle, scale: 'rps', label: 'req/s', size: 56 },

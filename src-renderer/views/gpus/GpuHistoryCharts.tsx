@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import uPlot from 'uplot';
 import type { GpuHistoryPoint } from '../../../shared/gpu.ts';
-import { UPlotChart, axisStyle, timeAxis, SERIES_COLOURS, type ChartOptions } from '../../components/UPlotChart.tsx';
+import { UPlotChart, axisStyle, timeAxis, minuteWideTimeScale, SERIES_COLOURS, type ChartOptions } from '../../components/UPlotChart.tsx';
 import { toMs } from '../../format/time.ts';
 import type { GpuSeries } from './gpuHistoryBuffer.ts';
 
@@ -31,7 +31,7 @@ function MetricChart({ host, metric, series, names, version }: { host: string; m
     title: `${metric.title} (${metric.unit})`,
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: metric.range ? { range: metric.range } : { auto: true } },
+    scales: { x: minuteWideTimeScale, y: metric.range ? { range: metric.range } : { auto: true } },
     axes: [{ ...axisStyle, ...timeAxis }, { ...axisStyle, size: 50 }],
     series: [
       {},

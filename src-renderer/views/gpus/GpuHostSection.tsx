@@ -21,7 +21,7 @@ export const GpuHostSection = memo(function GpuHostSection({ host }: { host: str
       </header>
       {poller.state === 'starting' && <p className="muted">Waiting for the first nvidia-smi reading…</p>}
       {poller.state === 'no-gpu' && (
-        <p className="banner banner--muted" role="status">No NVIDIA GPU found. <span className="muted">{poller.message}</span></p>
+        <p className="banner banner--muted" role="status">No NVIDIA GPU found <span className="muted">{noGpuDetail(poller.message)}</span></p>
       )}
       {poller.state === 'failing' && (
         <p className="banner banner--bad" role="alert">
@@ -43,3 +43,10 @@ export const GpuHostSection = memo(function GpuHostSection({ host }: { host: str
     </section>
   );
 });
+
+/** The engine's message often repeats the headline ("no NVIDIA GPU found (nvidia-smi not on PATH)"); keep only what it adds. */
+function noGpuDetail(message: string): string {
+  const rest = message.replace(/^\s*no nvidia gpus? found\s*[.:-]?\s*/i, '').trim();
+  if (!rest) return '';
+  return rest.startsWith('(') ? rest : `(${rest})`;
+}

@@ -1,4 +1,5 @@
 import type { LineError } from '../../../shared/batch.ts';
+import { withoutLinePrefix } from '../../format/lineMessage.ts';
 
 /** Every finding, each with its line as "line N", so the operator can fix the file in one pass. */
 export function ValidationErrors({ errors }: { errors: LineError[] }) {
@@ -10,7 +11,7 @@ export function ValidationErrors({ errors }: { errors: LineError[] }) {
       <ol className="validation-errors" aria-label="Validation errors">
         {errors.map((e, i) => (
           <li key={i} data-line={e.line ?? undefined}>
-            <span className="validation-errors__line">{e.line != null ? `line ${e.line}` : 'file'}</span>: {e.message}
+            <span className="validation-errors__line">{e.line != null ? `line ${e.line}` : 'file'}</span>: {withoutLinePrefix(e.message, e.line)}
             {' '}<code className="muted small">{e.code}{e.param ? ` · ${e.param}` : ''}</code>
           </li>
         ))}

@@ -92,6 +92,10 @@ describe.skipIf(unavailable !== null)('the llama-server coordinator over running
 
     const victim = nodeNamed(kit, 'node-b');
     process.kill(victim.pid!, 'SIGKILL');
+    // The periodic probe sees the worker gone and warns before any request finds out.
+    const warning = await waitFor('the lost-worker alert', () => kit.alerts.active.get('coordinator:worker-lost'));
+    expect(warning.message).toMatch(/lost node node-b .* will abort on its next request/);
+    expect(kit.service.snapshot().coordinator.message).toMatch(/lost node node-b/);
     // llama-server dies on its next request, as the real one does.
     await expect(chat(ready.baseUrl!)).rejects.toThrow();
 
@@ -116,6 +120,7 @@ describe.skipIf(unavailable !== null)('the llama-server coordinator over running
     const again = await waitFor('the restarted coordinator to be ready', () => kit.coordinatorEvents.find((c) => c.state === 'ready'));
     expect((await chat(again.baseUrl!)).choices[0]?.message.content).toContain('over 1 rpc-server');
     expect(kit.alerts.active.has('coordinator:exited')).toBe(false);
+    expect(kit.alerts.active.has('coordinator:worker-lost')).toBe(false);
     await kit.service.stopAll();
   });
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -110,6 +110,20 @@ describe.skipIf(unavailable !== null)('node faults, each with a clear message an
       account.remove();
       await withPasswords.stop();
     }
+  });
+
+  it('uses a key file with a passphrase, and says so when the passphrase is wrong', async () => {
+    const keyPath = path.join(sshd.dir, 'id_locked');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'open sesame', '-C', 'locked', '-f', keyPath], { stdio: 'ignore' });
+    fs.appendFileSync(path.join(sshd.dir, 'authorized_keys'), fs.readFileSync(`${keyPath}.pub`));
+    kit = makeKit();
+    const wrong = await kit.service.add({ ...nodeOn(sshd, 'gpu-locked', await freePort()), auth: { method: 'key', keyPath, passphrase: 'open says me' } });
+    expect(wrong.state).toBe('error');
+    expect(wrong.message).toMatch(/private key could not be used .*passphrase/);
+    const right = await kit.service.update({ id: wrong.id, auth: { method: 'key', keyPath, passphrase: 'open sesame' } });
+    expect(right.state).toBe('stopped');
+    const stored = kit.db.prepare('SELECT secret FROM nodes WHERE id = ?').pluck().get(wrong.id) as Buffer;
+    expect(stored.toString()).not.toContain('open sesame');
   });
 
   it('reports an unreachable host (nothing listening on the SSH port) without hanging', async () => {

@@ -25,7 +25,9 @@ async function main({ opts, abortFlag }: IngestWorkerData): Promise<void> {
   if (result.ok && opts.dbPath !== undefined && opts.batchId !== undefined) {
     // Loaded only when needed: a validate-only run (the Submit preview) skips SQLite's start-up cost.
     const { insertRequests } = await import('./insertRequests.ts');
+    const started = performance.now();
     result.insertedRows = insertRequests(opts.dbPath, opts.batchId, index, shouldStop);
+    result.timings.insertMs = Math.round(performance.now() - started);
   }
   post({ type: 'result', result });
 }

@@ -27,6 +27,8 @@ export interface IngestResult {
   bytes: number;
   /** Rows written to `requests` (0 when nothing was inserted). */
   insertedRows: number;
+  /** Where the time went, for logs and benchmarks. */
+  timings: { validateMs: number; insertMs: number };
 }
 
 export interface IngestProgress { bytesRead: number; totalBytes: number }

@@ -21,6 +21,7 @@ export interface Validation {
  * ingest worker (ingestWorker.ts), never on the engine's event loop. Writes nothing.
  */
 export function validateBatchFile(opts: IngestOptions, onProgress?: (bytesRead: number, totalBytes: number) => void): Validation {
+  const started = performance.now();
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const errors = new ErrorList();
   const validator = new RequestValidator({
@@ -90,6 +91,7 @@ export function validateBatchFile(opts: IngestOptions, onProgress?: (bytesRead: 
     preview: validator.preview,
     bytes: totalBytes,
     insertedRows: 0,
+    timings: { validateMs: Math.round(performance.now() - started), insertMs: 0 },
   };
   return { result, index };
 }
