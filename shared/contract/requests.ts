@@ -7,7 +7,7 @@ import { BACKEND_KINDS } from '../backend.ts';
 import type { Alert, ExecutorStatus, QueueCounts, Settings } from '../engineState.ts';
 import type { GpuHistory, GpuHostStatus } from '../gpu.ts';
 import type { CoordinatorInfo, NodeInfo, NodeProbe } from '../nodes.ts';
-import { nodeInputSchema } from '../nodes.ts';
+import { nodeInputSchema, nodeUpdateSchema } from '../nodes.ts';
 
 export interface Snapshot {
   executor: ExecutorStatus;
@@ -98,7 +98,7 @@ export const requests = {
 
   'nodes.list': request(noInput).returns<NodeInfo[]>(),
   'nodes.add': request(nodeInputSchema).returns<NodeInfo>(),
-  'nodes.update': request(nodeInputSchema.partial().extend({ id: z.string().min(1) })).returns<NodeInfo>(),
+  'nodes.update': request(nodeUpdateSchema).returns<NodeInfo>(),
   'nodes.remove': request(z.object({ id: z.string().min(1) })).returns<{ id: string }>(),
   'nodes.acceptHostKey': request(z.object({ id: z.string().min(1), fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/=]+$/) })).returns<NodeInfo>(),
   'nodes.start': request(z.object({ id: z.string().min(1) })).returns<NodeInfo>(),

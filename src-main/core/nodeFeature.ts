@@ -1,51 +1,127 @@
+import path from 'node:path';
 import type { CoordinatorInfo, NodeInfo } from '../../shared/nodes.ts';
 import type { GpuHistory, GpuHostStatus } from '../../shared/gpu.ts';
 import { ApiError } from '../../shared/contract/index.ts';
 import type { BackendRegistry } from './backends/backendRegistry.ts';
+import { normalizeBaseUrl } from './backends/baseUrl.ts';
 import type { EngineConfig } from './engineConfig.ts';
 import type { AlertCenter } from './events/alertCenter.ts';
 import type { ChangeFeed } from './events/changeFeed.ts';
 import type { Handlers } from './events/router.ts';
+import { GpuMonitor } from './gpu/gpuMonitor.ts';
+import { NodeService, type NodeHandlers } from './nodes/nodeService.ts';
 import type { Db } from './store/database.ts';
-
-type NodeHandlerNames = Extract<keyof Handlers, `nodes.${string}` | `coordinator.${string}`>;
 
 const STOPPED_COORDINATOR: CoordinatorInfo = { state: 'stopped', baseUrl: null, model: null, endpoints: [], pid: null, port: null, message: null, logTail: [], exitCode: null };
 
-/** Remote GPU nodes and the coordinator, as the engine wires them. */
+/**
+ * Remote GPU nodes as the engine wires them: the node service, the coordinator registered as a backend when
+ * ready, and one GPU monitor per node that polls nvidia-smi over the node's SSH session.
+ */
 export class NodeFeature {
   private readonly o: { db: Db; feed: ChangeFeed; alerts: AlertCenter; registry: BackendRegistry; config: EngineConfig; gpuIntervalMs: () => number };
+  private readonly service: NodeService | null;
+  /** node id -> its GPU monitor, keyed also by the name it reports under (a rename makes a new one). */
+  private readonly gpus = new Map<string, GpuMonitor>();
+  private unsubscribe: (() => void) | null = null;
+
   constructor(o: NodeFeature['o']) {
     this.o = o;
+    if (o.config.nodes?.enabled === false) {
+      this.service = null;
+      return;
+    }
+    this.service = new NodeService({
+      db: o.db,
+      feed: o.feed,
+      alerts: o.alerts,
+      secrets: o.config.secrets ?? null,
+      ...(o.config.nodes?.llamaServerPath ? { llamaServerPath: o.config.nodes.llamaServerPath } : {}),
+      registrar: {
+        registerCoordinator: async ({ baseUrl, model }) => {
+          const url = normalizeBaseUrl(baseUrl);
+          if (o.registry.all().some((b) => b.row.base_url === url)) return;
+          await o.registry.add({ name: `llama-server coordinator (${path.basename(model)})`, kind: 'coordinator', baseUrl: url });
+        },
+        unregisterCoordinator: (baseUrl) => {
+          const url = normalizeBaseUrl(baseUrl);
+          for (const b of o.registry.all()) if (b.row.base_url === url) o.registry.remove(b.row.id);
+        },
+      },
+    });
   }
 
-  start(): void {}
+  start(): void {
+    if (!this.service) return;
+    for (const n of this.service.list()) this.syncGpuMonitor(n);
+    this.unsubscribe = this.o.feed.subscribe((name, payload) => {
+      if (name === 'node.updated') this.syncGpuMonitor(payload as NodeInfo);
+      else if (name === 'node.removed') this.dropGpuMonitor((payload as { id: string }).id);
+    });
+  }
 
-  async close(): Promise<void> {}
+  /** GPUs are polled on nodes the operator has accepted; a renamed node reports under its new name. */
+  private syncGpuMonitor(n: NodeInfo): void {
+    if (!this.service || this.o.config.gpu?.enabled === false) return;
+    const existing = this.gpus.get(n.id);
+    if (!n.acceptedHostKey) {
+      this.dropGpuMonitor(n.id);
+      return;
+    }
+    if (existing && existing.host === n.name) return;
+    this.dropGpuMonitor(n.id);
+    const monitor = new GpuMonitor({
+      host: n.name,
+      runner: this.service.commandRunner(n.id),
+      alerts: this.o.alerts,
+      intervalMs: this.o.gpuIntervalMs(),
+      onStatus: (s) => this.o.feed.emit('gpu.updated', s),
+    });
+    this.gpus.set(n.id, monitor);
+    monitor.start();
+  }
 
-  setGpuIntervalMs(_ms: number): void {}
+  private dropGpuMonitor(id: string): void {
+    const m = this.gpus.get(id);
+    if (!m) return;
+    m.stop();
+    this.gpus.delete(id);
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    for (const m of this.gpus.values()) m.stop();
+    this.gpus.clear();
+    await this.service?.close();
+  }
+
+  setGpuIntervalMs(ms: number): void {
+    for (const m of this.gpus.values()) m.setIntervalMs(ms);
+  }
 
   gpuStatuses(): GpuHostStatus[] {
-    return [];
+    return [...this.gpus.values()].map((m) => m.status());
   }
 
   gpuHistory(): GpuHistory[] {
-    return [];
+    return [...this.gpus.values()].flatMap((m) => m.history());
   }
 
   snapshot(): { nodes: NodeInfo[]; coordinator: CoordinatorInfo } {
-    return { nodes: [], coordinator: STOPPED_COORDINATOR };
+    return this.service ? this.service.snapshot() : { nodes: [], coordinator: STOPPED_COORDINATOR };
   }
 
-  handlers(): Pick<Handlers, NodeHandlerNames> {
-    const off = () => {
-      throw new ApiError({ code: 'unavailable', message: 'Remote nodes are not available in this build yet' });
+  handlers(): NodeHandlers {
+    if (this.service) return this.service.handlers();
+    const off = (): never => {
+      throw new ApiError({ code: 'unavailable', message: 'Remote nodes are turned off in this engine (started with nodes disabled)' });
     };
-    return {
+    const handlers: NodeHandlers = {
       'nodes.list': () => [],
       'nodes.add': off, 'nodes.update': off, 'nodes.remove': off, 'nodes.acceptHostKey': off, 'nodes.start': off, 'nodes.stop': off,
       'nodes.startAll': () => [], 'nodes.stopAll': () => [], 'nodes.probe': off,
       'coordinator.status': () => STOPPED_COORDINATOR, 'coordinator.start': off, 'coordinator.stop': () => STOPPED_COORDINATOR, 'coordinator.restart': off,
     };
+    return handlers satisfies Pick<Handlers, keyof NodeHandlers>;
   }
 }

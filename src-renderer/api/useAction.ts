@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { toError } from './toError.ts';
 
 export interface Action<A extends unknown[], R> {
   run: (...args: A) => Promise<R | undefined>;
@@ -31,7 +32,7 @@ export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>
     try {
       return await fnRef.current(...args);
     } catch (err) {
-      if (mounted.current) setError(err instanceof Error ? err : new Error(String(err)));
+      if (mounted.current) setError(toError(err));
       return undefined;
     } finally {
       if (mounted.current) setPending(false);

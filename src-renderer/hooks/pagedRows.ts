@@ -1,3 +1,5 @@
+import { toError } from '../api/toError.ts';
+
 /**
  * A window onto a long server-side list (100,000 result rows) fetched page by page as it scrolls into view.
  * Only pages near the visible range are kept, so memory stays flat however far the operator scrolls.
@@ -70,7 +72,7 @@ export class PagedRows<T> {
       this.evictFarPages();
     } catch (err) {
       if (generation !== this.generation) return;
-      this.error = err instanceof Error ? err : new Error(String(err));
+      this.error = toError(err);
     } finally {
       if (generation === this.generation) this.loading.delete(page);
     }

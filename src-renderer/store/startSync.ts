@@ -1,6 +1,7 @@
 import type { EventName, Snapshot } from '../../shared/contract/index.ts';
 import type { Transport } from '../transport/connection.ts';
 import { applyEvents, engineStateFromSnapshot, storeEventNames, useAppStore } from './appStore.ts';
+import { toError } from '../api/toError.ts';
 
 /** Events are applied in one store update per frame, so a burst re-renders each view once, not once per event. */
 const FLUSH_MS = 16;
@@ -46,7 +47,7 @@ export function startSync(transport: Transport): SyncHandle {
     try {
       snapshot = await api.invoke('app.snapshot', {});
     } catch (err) {
-      if (seq === snapshotSeq) setConnection({ snapshotError: err as Error });
+      if (seq === snapshotSeq) setConnection({ snapshotError: toError(err) });
       return;
     }
     if (seq !== snapshotSeq) return;

@@ -17,7 +17,7 @@ const OPTIONS: ChartOptions = {
   series: [
     {},
     { label: 'req/s', scale: 'rps', stroke: SERIES_COLOURS[0], width: 1.5 },
-    { label: 'tok/s', scale: 'tps', stroke: SERIES_COLOURS[1], width: 1.5 },
+    { label: 'tok/s', scale: 'tps', stroke: SERIES_COLOURS[1], width: 1.5, dash: [5, 4] },
   ],
 };
 

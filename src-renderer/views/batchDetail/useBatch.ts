@@ -3,6 +3,7 @@ import type { BatchSummary } from '../../../shared/batch.ts';
 import { useApi } from '../../api/ApiContext.tsx';
 import { useAppStore } from '../../store/appStore.ts';
 import { applyLocally } from '../../store/applyLocally.ts';
+import { toError } from '../../api/toError.ts';
 
 /**
  * The batch from the store; a batch the snapshot did not carry (an old one, opened by its URL) is fetched
@@ -21,7 +22,7 @@ export function useBatch(id: string): { batch: BatchSummary | undefined; error: 
     setError(null);
     api.invoke('batches.get', { id }).then(
       (summary) => live && applyLocally('batch.updated', summary),
-      (err: Error) => live && setError(err),
+      (err: unknown) => live && setError(toError(err)),
     );
     return () => {
       live = false;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { BatchLogEntry } from '../../../shared/batch.ts';
 import { useApi } from '../../api/ApiContext.tsx';
+import { toError } from '../../api/toError.ts';
 
 const KEEP = 5000;
 
@@ -32,11 +33,11 @@ export function useBatchLog(batchId: string): { entries: BatchLogEntry[]; error:
         early = [];
         setLoading(false);
       },
-      (err: Error) => {
+      (err: unknown) => {
         if (!live) return;
         loaded = true;
         setEntries(merge([], early));
-        setError(err);
+        setError(toError(err));
         setLoading(false);
       },
     );

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ThroughputPoint } from '../../../shared/batch.ts';
 import { useApi } from '../../api/ApiContext.tsx';
+import { toError } from '../../api/toError.ts';
 
 const KEEP = 5000;
 
@@ -38,11 +39,11 @@ export function useThroughput(batchId: string): { points: ThroughputPoint[]; err
         setPoints([...fetched, ...early.filter((p) => p.at > last)].slice(-KEEP));
         early = [];
       },
-      (err: Error) => {
+      (err: unknown) => {
         if (!live) return;
         loaded = true;
         setPoints(early);
-        setError(err);
+        setError(toError(err));
       },
     );
     return () => {

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useApi } from '../../api/ApiContext.tsx';
 import { throttle } from '../../hooks/throttle.ts';
 import { GpuHistoryBuffer } from './gpuHistoryBuffer.ts';
+import { toError } from '../../api/toError.ts';
 
 /** Charts redraw at most once a second, however many hosts report. */
 const REDRAW_MS = 1000;
@@ -28,9 +29,9 @@ export function useGpuHistory(): { buffer: GpuHistoryBuffer; version: number; er
         setLoading(false);
         setVersion((v) => v + 1);
       },
-      (err: Error) => {
+      (err: unknown) => {
         if (!live) return;
-        setError(err);
+        setError(toError(err));
         setLoading(false);
       },
     );

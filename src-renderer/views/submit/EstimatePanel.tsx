@@ -5,6 +5,7 @@ import { useAppStore } from '../../store/appStore.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { formatInt } from '../../format/numbers.ts';
 import { formatWhen } from '../../format/time.ts';
+import { toError } from '../../api/toError.ts';
 
 /**
  * Where the batch would go in the queue and when it would start and finish. Asked again when the model or
@@ -23,7 +24,7 @@ export function EstimatePanel({ requestCount, model, priority }: { requestCount:
     const timer = setTimeout(() => {
       api.invoke('batches.estimate', { requestCount, model, priority }).then(
         (e) => { if (live) { setEstimate(e); setError(null); } },
-        (err: Error) => { if (live) setError(err); },
+        (err: unknown) => { if (live) setError(toError(err)); },
       );
     }, 300);
     return () => {

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { ValidationReport } from '../../../shared/batch.ts';
 import type { Api } from '../../../shared/contract/index.ts';
+import { toError } from '../../api/toError.ts';
 
 /**
  * The file being prepared for submission. Kept outside the Submit view so that a file dropped anywhere on
@@ -63,6 +64,6 @@ export async function loadBatchFile(api: Api, file: File): Promise<void> {
     if (stale()) return;
     useSubmitDraft.setState({ report, validating: false, model: report.model ?? '' });
   } catch (err) {
-    if (!stale()) useSubmitDraft.setState({ validating: false, error: err as Error });
+    if (!stale()) useSubmitDraft.setState({ validating: false, error: toError(err) });
   }
 }
