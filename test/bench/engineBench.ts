@@ -11,8 +11,7 @@ import type { BenchRow } from './benchRow.ts';
 async function runBatch(n: number, simArgs: string[]): Promise<{ rps: number; p99LoopMs: number; maxLoopMs: number }> {
   const sim = await startSimulatorProcess(['--port', '0', ...simArgs]);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-bench-'));
-  const slots = Number(simArgs[simArgs.indexOf('--slots') + 1]);
-  const engine = await createEngine({ dataDir, backends: [sim.url], concurrency: slots, gpu: { enabled: false }, nodes: { enabled: false } });
+  const engine = await createEngine({ dataDir, backends: [sim.url], gpu: { enabled: false }, nodes: { enabled: false } });
   try {
     const content = chatLines(n);
     const b = await engine.batches.submitContent({ name: 'bench.jsonl', content, priority: 0 });

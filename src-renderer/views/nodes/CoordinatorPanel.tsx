@@ -41,7 +41,7 @@ export function CoordinatorPanel() {
         <div><dt>State</dt><dd><StatusBadge status={coordinator.state} /></dd></div>
         <div><dt>Serving at</dt><dd className="mono small">{coordinator.baseUrl ?? '—'}</dd></div>
         <div><dt>Model</dt><dd className="mono small truncate" title={coordinator.model ?? undefined}>{coordinator.model ?? '—'}</dd></div>
-        <div><dt>PID</dt><dd className="num">{coordinator.pid ?? '—'}</dd></div>
+        <div><dt>PID</dt><dd className="mono">{coordinator.pid ?? "—"}</dd></div>
         <div><dt>Endpoints</dt><dd className="mono small">{coordinator.endpoints.length ? coordinator.endpoints.join(', ') : '—'}</dd></div>
         {coordinator.exitCode != null && <div><dt>Exit code</dt><dd className="num text-bad">{coordinator.exitCode}</dd></div>}
       </dl>

@@ -71,7 +71,8 @@ export const NodeRow = memo(function NodeRow({ id }: { id: string }) {
             {node.message && <p className={`small ${node.state === 'error' || node.state === 'unreachable' ? 'text-bad' : 'muted'}`}>{node.message}</p>}
             <HostKeyPrompt node={node} />
             {node.bind === 'lan' && <LanWarning node={node} />}
-            <ErrorMessage error={act.error} onDismiss={act.clearError} title={`${node.name}: the engine refused`} />
+            {/* The node's own message already says why when the engine reports the same failure. */}
+            <ErrorMessage error={act.error?.message === node.message ? null : act.error} onDismiss={act.clearError} title={`${node.name}: the engine refused`} />
             <ErrorMessage error={remove.error} onDismiss={remove.clearError} title="Not removed" />
             {node.logTail.length > 0 && (
               <details className="log-tail" open={node.state === 'error'}>
