@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /** OpenAI's batch statuses plus Batchdeck's own `queued` and `paused` (reported as in_progress over HTTP). */
 export const BATCH_STATUSES = [
   'validating', 'failed', 'queued', 'in_progress', 'paused', 'finalizing', 'completed', 'expired',
@@ -97,5 +95,3 @@ export interface BatchEstimate {
   /** What the estimate is based on, in words. */
   basis: string;
 }
-
-export const batchIdSchema = z.object({ id: z.string().min(1).max(200) });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { request, noInput } from './define.ts';
 import type { BatchEstimate, BatchLogEntry, BatchSummary, ResultRow, ThroughputPoint, ValidationReport } from '../batch.ts';
-import { batchIdSchema, ENDPOINTS } from '../batch.ts';
+import { ENDPOINTS } from '../batch.ts';
 import type { BackendInfo, BackendTestResult } from '../backend.ts';
 import { BACKEND_KINDS } from '../backend.ts';
 import type { Alert, ExecutorStatus, QueueCounts, Settings } from '../engineState.ts';
@@ -20,6 +20,8 @@ export interface Snapshot {
   nodes: NodeInfo[];
   coordinator: CoordinatorInfo;
 }
+
+const batchIdSchema = z.object({ id: z.string().min(1).max(200) });
 
 const fileContent = z.object({
   name: z.string().min(1).max(255),

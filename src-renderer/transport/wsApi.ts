@@ -1,7 +1,6 @@
-import {
-  ApiError,
-  type Api, type EventName, type EventPayload, type RequestInput, type RequestName, type RequestOutput,
-  type WsRequestMessage, type WsResponseMessage, type WsEventMessage,
+import { ApiError } from '../../shared/contract/apiError.ts';
+import type {
+  Api, EventName, EventPayload, RequestInput, RequestName, RequestOutput, WsRequestMessage, WsResponseMessage, WsEventMessage,
 } from '../../shared/contract/index.ts';
 import type { Connection, ConnectionStatus, Transport } from './connection.ts';
 
