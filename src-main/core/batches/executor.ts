@@ -210,7 +210,7 @@ export class Executor {
     backend.inFlight++;
     const started = performance.now();
     backend.client
-      .post({ url: new URL(endpointUrl(backend.row.base_url, run.endpoint)), body, apiKey: backend.row.api_key, timeoutMs: this.opts.limits().requestTimeoutMs, signal: controller.signal })
+      .post({ url: this.urlFor(backend, run.endpoint), body, apiKey: backend.row.api_key, timeoutMs: this.opts.limits().requestTimeoutMs, signal: controller.signal })
       .then(
         (res) => this.onResponse(run, item, backend, res, performance.now() - started),
         (err: unknown) => this.onTransportError(run, item, backend, err),
@@ -220,6 +220,18 @@ export class Executor {
         run.inFlight.delete(item.idx);
         this.afterRequest(run);
       });
+  }
+
+  private readonly urls = new Map<string, URL>();
+
+  private urlFor(backend: LiveBackend, endpoint: string): URL {
+    const key = `${backend.row.base_url} ${endpoint}`;
+    let url = this.urls.get(key);
+    if (!url) {
+      url = new URL(endpointUrl(backend.row.base_url, endpoint));
+      this.urls.set(key, url);
+    }
+    return url;
   }
 
   private afterRequest(run: BatchRun): void {

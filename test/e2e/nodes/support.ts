@@ -1,0 +1,134 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, type Locator, type Page } from '@playwright/test';
+import { REPO, startServe, type Spawned } from '../../support/processes.ts';
+import { startSshd, type SshdInstance, type SshdOptions } from '../../support/sshdHarness.ts';
+import { writeStandinLlamaServer } from '../../support/standinLlamaServer.ts';
+
+/**
+ * What the Nodes specs run against: a real `batchdeck serve` (its own data folder, the stand-in llama-server
+ * as `llama-server` on its PATH) and a real OpenSSH sshd on loopback whose sessions have the stand-in
+ * rpc-server on PATH. Everything started here is stopped by its handle in `stop()`.
+ */
+export interface NodesStack {
+  sshd: SshdInstance;
+  serve: Spawned;
+  url: string;
+  /** An absolute path the stand-in llama-server loads; also the model id its /v1/models lists. */
+  model: string;
+  dataDir: string;
+  /** pid of a coordinator the test saw, so a failed test does not leave it running (see stop). */
+  noteCoordinatorPid(pid: number | null): void;
+  stop(): Promise<void>;
+}
+
+export const GiB = 1024 ** 3;
+
+/** serve lists the built window's files when it starts: build it first if nobody has yet. */
+export function ensureRendererBuilt(): void {
+  if (fs.existsSync(path.join(REPO, 'dist/renderer/index.html'))) return;
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO, stdio: 'inherit', timeout: 120_000 });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopServe(serve: Spawned): Promise<void> {
+  const exited = serve.kill('SIGTERM');
+  const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), 15_000).unref());
+  if ((await Promise.race([exited, timer])) === 'late') await serve.kill('SIGKILL');
+}
+
+export async function startNodesStack(options: { sshd?: SshdOptions; serveArgs?: string[] } = {}): Promise<NodesStack> {
+  ensureRendererBuilt();
+  const sshd = await startSshd(options.sshd);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchdeck-e2e-nodes-'));
+  const binDir = path.join(dataDir, 'bin');
+  fs.mkdirSync(binDir);
+  writeStandinLlamaServer(binDir, { loadingMs: 600 });
+  const model = path.join(dataDir, 'tiny-model.gguf');
+  fs.writeFileSync(model, 'GGUF stand-in');
+  const coordinatorPids = new Set<number>();
+  let serve: Spawned;
+  try {
+    // The coordinator's default llama-server is `llama-server` on serve's PATH: the stand-in.
+    serve = await startServe(['--data-dir', dataDir, ...(options.serveArgs ?? [])], { PATH: `${binDir}:${process.env.PATH ?? ''}` });
+  } catch (err) {
+    await sshd.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    sshd,
+    serve,
+    url: serve.url,
+    model,
+    dataDir,
+    noteCoordinatorPid(pid) {
+      if (pid) coordinatorPids.add(pid);
+    },
+    async stop() {
+      // serve stops its coordinator and drops the SSH sessions when it is told to stop.
+      await stopServe(serve);
+      // Only when serve could not (it was killed): the stand-in it started, checked by its command line.
+      for (const pid of coordinatorPids) {
+        let cmdline = '';
+        try {
+          cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          continue;
+        }
+        if (alive(pid) && cmdline.includes('standin-llama-server')) process.kill(pid, 'SIGKILL');
+      }
+      await sshd.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One node in the Nodes view: its row of facts and buttons, and the block under it (host key, log, messages). */
+export function nodeBlock(page: Page, name: string): { row: Locator; block: Locator } {
+  const row = page.getByRole('row', { name: `Node ${name}`, exact: true });
+  return { row, block: page.locator('tbody', { has: row }) };
+}
+
+/** The cells of a node row, in the order of the table's columns. */
+export function nodeCells(row: Locator): { state: Locator; version: Locator; memory: Locator; latency: Locator } {
+  const cells = row.getByRole('cell');
+  return { state: cells.nth(0), version: cells.nth(1), memory: cells.nth(2), latency: cells.nth(3) };
+}
+
+/** The value next to a label in a panel's list of facts (State, Serving at, Model, PID, Endpoints). */
+export function fact(scope: Locator, label: string): Locator {
+  return scope.locator('dl > div').filter({ has: scope.page().locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
+}
+
+/** Fills the "Add a node" form for the harness sshd with key-file authentication and submits it. */
+export async function addNodeThroughForm(page: Page, o: { name: string; sshd: SshdInstance; rpcPort: number; acceptedFingerprint?: string }): Promise<void> {
+  await page.getByRole('button', { name: 'Add node…' }).click();
+  const form = page.getByRole('form', { name: 'Add a node' });
+  await expect(form).toBeVisible();
+  await form.getByLabel('Name', { exact: true }).fill(o.name);
+  await form.getByLabel('Host', { exact: true }).fill(o.sshd.host);
+  await form.getByLabel('SSH port', { exact: true }).fill(String(o.sshd.port));
+  await form.getByLabel('User', { exact: true }).fill(o.sshd.user);
+  await form.getByLabel('Authentication', { exact: true }).selectOption('key');
+  await form.getByLabel('Key file', { exact: true }).fill(o.sshd.keyPath);
+  await form.getByLabel('RPC port', { exact: true }).fill(String(o.rpcPort));
+  if (o.acceptedFingerprint) await form.getByLabel('Accepted fingerprint (optional)', { exact: true }).fill(o.acceptedFingerprint);
+  await form.getByRole('button', { name: 'Add node', exact: true }).click();
+  await expect(form).toBeHidden();
+}
+
+/** The pid file the engine keeps on the node for rpc-server on this port (absent: nothing was started). */
+export function rpcPidFile(sshd: SshdInstance, rpcPort: number): string {
+  return path.join(sshd.homeDir, '.batchdeck', `rpc-server-${rpcPort}.pid`);
+}
