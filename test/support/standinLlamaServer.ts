@@ -110,6 +110,7 @@ export async function runStandinLlamaServer(o: StandinLlamaOptions): Promise<voi
   let ready = false;
   const links: RpcLink[] = [];
   let requests = 0;
+  let passes: Promise<void> = Promise.resolve();
 
   const server = http.createServer((req, res) => {
     const send = (status: number, body: unknown) => {
@@ -120,6 +121,7 @@ export async function runStandinLlamaServer(o: StandinLlamaOptions): Promise<voi
     const url = req.url ?? '/';
     if (req.method === 'GET' && url === '/health') return ready ? send(200, { status: 'ok' }) : loading();
     if (!ready) return loading();
+    if (req.method === 'GET' && url === '/props') return send(200, { total_slots: 4, model_path: o.model });
     if (req.method === 'GET' && url === '/v1/models') {
       return send(200, { object: 'list', data: [{ id: modelId, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'llamacpp', meta: null }] });
     }
@@ -128,14 +130,23 @@ export async function runStandinLlamaServer(o: StandinLlamaOptions): Promise<voi
       req.on('data', (d) => { raw += d; });
       req.on('end', () => {
         void (async () => {
-          // Every request goes through the workers, as a real forward pass would.
-          for (const link of links) {
-            if (link.dropped) abort(o, 'Remote RPC server crashed or returned malformed response');
-            try {
-              await call(link, RPC_CMD.DEVICE_COUNT, Buffer.alloc(0), 4);
-            } catch {
-              abort(o, 'Remote RPC server crashed or returned malformed response');
+          // Every request goes through the workers, as a real forward pass would; like llama-server's single
+          // inference loop, one pass at a time uses the worker connections.
+          const previous = passes;
+          let release!: () => void;
+          passes = new Promise<void>((r) => (release = r));
+          await previous;
+          try {
+            for (const link of links) {
+              if (link.dropped) abort(o, 'Remote RPC server crashed or returned malformed response');
+              try {
+                await call(link, RPC_CMD.DEVICE_COUNT, Buffer.alloc(0), 4);
+              } catch {
+                abort(o, 'Remote RPC server crashed or returned malformed response');
+              }
             }
+          } finally {
+            release();
           }
           let body: { messages?: { content?: unknown }[]; max_tokens?: number } = {};
           try {

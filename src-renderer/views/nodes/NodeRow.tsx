@@ -1,4 +1,4 @@
-import { memo, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { NodeInfo, NodeState } from '../../../shared/nodes.ts';
 import { useApi } from '../../api/ApiContext.tsx';
 import { useAction } from '../../api/useAction.ts';
@@ -24,6 +24,13 @@ export const NodeRow = memo(function NodeRow({ id }: { id: string }) {
   const [editing, setEditing] = useState(false);
   const act = useAction(async (name: 'nodes.start' | 'nodes.stop') => applyLocally('node.updated', await api.invoke(name, { id })));
   const remove = useAction(async () => applyLocally('node.removed', await api.invoke('nodes.remove', { id })));
+  // A refusal is about the node as it was: once its host key is accepted or it runs, the old error is stale.
+  const { clearError } = act;
+  const state = node?.state;
+  const acceptedKey = node?.acceptedHostKey;
+  useEffect(() => {
+    if (state === 'running' || state === 'stopped') clearError();
+  }, [acceptedKey, state, clearError]);
   if (!node) return null;
 
   if (editing) {

@@ -26,10 +26,19 @@ export interface NodesStack {
 
 export const GiB = 1024 ** 3;
 
-/** serve lists the built window's files when it starts: build it first if nobody has yet. */
+const RENDERER_INDEX = path.join(REPO, 'dist/renderer/index.html');
+
+/** serve looks for the built window once, when it starts: build it first if nobody has yet. */
 export function ensureRendererBuilt(): void {
-  if (fs.existsSync(path.join(REPO, 'dist/renderer/index.html'))) return;
+  if (fs.existsSync(RENDERER_INDEX)) return;
   execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO, stdio: 'inherit', timeout: 120_000 });
+}
+
+/** Whether serve found the window: it answers `/` with a note instead when dist/renderer was missing then. */
+async function servesWindow(url: string): Promise<boolean> {
+  const res = await fetch(`${url}/`);
+  await res.arrayBuffer();
+  return res.ok && (res.headers.get('content-type') ?? '').startsWith('text/html');
 }
 
 function alive(pid: number): boolean {
@@ -57,19 +66,33 @@ export async function startNodesStack(options: { sshd?: SshdOptions; serveArgs?:
   const model = path.join(dataDir, 'tiny-model.gguf');
   fs.writeFileSync(model, 'GGUF stand-in');
   const coordinatorPids = new Set<number>();
-  let serve: Spawned;
+  let serve: Spawned | undefined;
   try {
     // The coordinator's default llama-server is `llama-server` on serve's PATH: the stand-in.
-    serve = await startServe(['--data-dir', dataDir, ...(options.serveArgs ?? [])], { PATH: `${binDir}:${process.env.PATH ?? ''}` });
+    const launch = () => startServe(['--data-dir', dataDir, ...(options.serveArgs ?? [])], { PATH: `${binDir}:${process.env.PATH ?? ''}` });
+    serve = await launch();
+    // Another checkout user's `vite build` empties dist/renderer while it runs: a serve started in that
+    // moment has no window. Start it again once the build is back (bounded).
+    for (let attempt = 1; !(await servesWindow(serve.url)); attempt++) {
+      await stopServe(serve);
+      serve = undefined;
+      if (attempt > 3) throw new Error(`batchdeck serve did not find the built window in ${path.dirname(RENDERER_INDEX)} after ${attempt} starts`);
+      const until = Date.now() + 30_000;
+      while (!fs.existsSync(RENDERER_INDEX) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 1_000));
+      serve = await launch();
+    }
   } catch (err) {
+    if (serve) await stopServe(serve);
     await sshd.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+  const running: Spawned = serve;
   return {
     sshd,
-    serve,
-    url: serve.url,
+    serve: running,
+    url: running.url,
     model,
     dataDir,
     noteCoordinatorPid(pid) {
@@ -77,7 +100,7 @@ export async function startNodesStack(options: { sshd?: SshdOptions; serveArgs?:
     },
     async stop() {
       // serve stops its coordinator and drops the SSH sessions when it is told to stop.
-      await stopServe(serve);
+      await stopServe(running);
       // Only when serve could not (it was killed): the stand-in it started, checked by its command line.
       for (const pid of coordinatorPids) {
         let cmdline = '';

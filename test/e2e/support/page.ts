@@ -59,3 +59,70 @@ export async function watchRowsAppear(page: Page): Promise<void> {
 export async function rowSeenAt(page: Page, id: string): Promise<number | null> {
   return page.evaluate((batchId) => window.__rowSeenAt?.[batchId] ?? null, id);
 }
+
+/** What the window said about one host's GPU telemetry, counted in the page as elements come and go. */
+export interface GpuNotices {
+  /** Alerts-panel items for the host's nvidia-smi alert: how many distinct elements ever appeared, most at once, their texts. */
+  alertsShown: number;
+  alertsMaxAtOnce: number;
+  alertTexts: string[];
+  /** The GPU panel's "nvidia-smi is failing" banners (role=alert). */
+  bannersShown: number;
+  bannersMaxAtOnce: number;
+  bannerTexts: string[];
+  /** The GPU panel's "No NVIDIA GPU found" notes (role=status). */
+  noGpuShown: number;
+  noGpuMaxAtOnce: number;
+}
+
+declare global {
+  interface Window {
+    __gpuNotices?: GpuNotices;
+    __gpuNoticesStop?: () => void;
+  }
+}
+
+/**
+ * Starts counting, in the page, every nvidia-smi alert and GPU-panel notice that appears, so a spec can tell "said
+ * once" from "said once per poll" even when a state lasts less than a Playwright poll. Restarting resets the counts.
+ */
+export async function watchGpuNotices(page: Page, host = 'local', sectionLabel = 'GPUs on This machine'): Promise<void> {
+  await page.evaluate(({ alertKey, sectionLabel }) => {
+    window.__gpuNoticesStop?.();
+    const n: GpuNotices = { alertsShown: 0, alertsMaxAtOnce: 0, alertTexts: [], bannersShown: 0, bannersMaxAtOnce: 0, bannerTexts: [], noGpuShown: 0, noGpuMaxAtOnce: 0 };
+    window.__gpuNotices = n;
+    const seen = new WeakSet<Element>();
+    const track = (els: Element[], kind: 'alert' | 'banner' | 'noGpu') => {
+      for (const el of els) {
+        const text = (el.textContent ?? '').trim();
+        if (kind === 'alert' && !n.alertTexts.includes(text)) n.alertTexts.push(text);
+        if (kind === 'banner' && !n.bannerTexts.includes(text)) n.bannerTexts.push(text);
+        if (seen.has(el)) continue;
+        seen.add(el);
+        if (kind === 'alert') n.alertsShown += 1;
+        else if (kind === 'banner') n.bannersShown += 1;
+        else n.noGpuShown += 1;
+      }
+      if (kind === 'alert') n.alertsMaxAtOnce = Math.max(n.alertsMaxAtOnce, els.length);
+      else if (kind === 'banner') n.bannersMaxAtOnce = Math.max(n.bannersMaxAtOnce, els.length);
+      else n.noGpuMaxAtOnce = Math.max(n.noGpuMaxAtOnce, els.length);
+    };
+    const scan = () => {
+      track([...document.querySelectorAll(`[data-alert-key="${alertKey}"]`)], 'alert');
+      const section = document.querySelector(`section[aria-label="${sectionLabel}"]`);
+      const notes = section ? [...section.querySelectorAll('[role="alert"], [role="status"]')] : [];
+      track(notes.filter((e) => e.getAttribute('role') === 'alert'), 'banner');
+      track(notes.filter((e) => e.getAttribute('role') === 'status' && /No NVIDIA GPU found/.test(e.textContent ?? '')), 'noGpu');
+    };
+    scan();
+    const observer = new MutationObserver(scan);
+    observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    window.__gpuNoticesStop = () => observer.disconnect();
+  }, { alertKey: `gpu:${host}:nvidia-smi`, sectionLabel });
+}
+
+export async function gpuNotices(page: Page): Promise<GpuNotices> {
+  const n = await page.evaluate(() => window.__gpuNotices ?? null);
+  if (!n) throw new Error('watchGpuNotices was not started on this page');
+  return n;
+}

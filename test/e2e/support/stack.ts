@@ -36,8 +36,17 @@ export class FakeNvidiaSmi {
     fs.chmodSync(this.bin, 0o755);
     this.modeFile = path.join(root, 'mode');
     this.callLog = path.join(root, 'calls.log');
-    this.xml = path.join(NVIDIA_SMI_FIXTURES, capture);
+    // A copy, so a spec can change a reading while serve runs.
+    this.xml = path.join(root, 'capture.xml');
+    fs.copyFileSync(path.join(NVIDIA_SMI_FIXTURES, capture), this.xml);
     this.setMode('ok');
+  }
+
+  /** Rewrites the capture it prints from the next call on (written whole, then renamed into place). */
+  rewriteCapture(edit: (xml: string) => string): void {
+    const next = `${this.xml}.next`;
+    fs.writeFileSync(next, edit(fs.readFileSync(this.xml, 'utf8')));
+    fs.renameSync(next, this.xml);
   }
 
   env(): NodeJS.ProcessEnv {
@@ -68,32 +77,32 @@ export class FakeNvidiaSmi {
     return fs.readFileSync(this.callLog, 'utf8').split('\n').filter((l) => l.startsWith('start ')).length;
   }
 
-  /**
-   * Kills any fake call still hanging (mode "hang" execs `sleep`, and the log holds its pid). serve kills them
-   * itself on timeout and on stop; this is for a serve that died without doing so.
-   */
-  killHangingCalls(): void {
-    if (!fs.existsSync(this.callLog)) return;
+  /** Pids of calls hanging right now (mode "hang" execs `sleep`, so the logged pid is the sleep itself). */
+  hangingCalls(): number[] {
+    if (!fs.existsSync(this.callLog)) return [];
     const started = new Set<number>();
     for (const line of fs.readFileSync(this.callLog, 'utf8').split('\n')) {
       const [what, pid] = line.split(' ');
       if (what === 'start') started.add(Number(pid));
       if (what === 'end') started.delete(Number(pid));
     }
-    for (const pid of started) {
-      let cmdline = '';
+    return [...started].filter((pid) => {
       try {
-        cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        // Only our own hanging sleep, never a process that reused the pid.
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\u00002147483647');
       } catch {
-        continue; // gone
+        return false; // gone
       }
-      // Only our own hanging sleep, never a process that reused the pid.
-      if (cmdline.startsWith('sleep\u00002147483647')) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // exited meanwhile
-        }
+    });
+  }
+
+  /** serve kills a hung call itself on timeout and on stop; this is for a serve that died without doing so. */
+  killHangingCalls(): void {
+    for (const pid of this.hangingCalls()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
       }
     }
   }
