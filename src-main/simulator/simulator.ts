@@ -149,6 +149,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   }
 
   /** Waits for a slot, holds it for the simulated generation time, then answers. */
+  let timerLateness = 0;
+
   function schedule(job: Job, res: http.ServerResponse): void {
     // One object, not two lets: the callbacks below change it, and TypeScript's narrowing would not see that.
     const run: { state: 'waiting' | 'running' | 'done'; timer: NodeJS.Timeout | null } = { state: 'waiting', timer: null };
@@ -170,7 +172,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       let delay = opts.latencyMs;
       if (!failed && opts.tokensPerSecond !== null) delay += (job.completionTokens / opts.tokensPerSecond) * 1000;
       if (delay <= 0) return finish(failed);
-      run.timer = setTimeout(finish, delay, failed);
+      // Timers fire late when this process is busy; the simulated server's service time must not drift with
+      // that, so the measured lateness (a moving average) is taken off the next waits.
+      const wait = Math.max(0, delay - timerLateness);
+      const armedAt = performance.now();
+      run.timer = setTimeout(() => {
+        timerLateness = Math.min(delay, Math.max(0, timerLateness * 0.95 + (performance.now() - armedAt - wait) * 0.05));
+        finish(failed);
+      }, wait);
       timers.add(run.timer);
     });
     if (run.state === 'done') return;

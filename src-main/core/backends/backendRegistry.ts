@@ -216,7 +216,7 @@ export class BackendRegistry {
       const slots = (json as { total_slots?: unknown } | null)?.total_slots;
       // A few requests beyond the slot count wait in the server's own queue, so a slot that finishes starts
       // the next request at once instead of idling for a network round trip.
-      if (status === 200 && typeof slots === 'number' && slots > 0 && slots <= 1024) return slots + Math.max(2, Math.ceil(slots / 8));
+      if (status === 200 && typeof slots === 'number' && slots > 0 && slots <= 1024) return slots + Math.max(2, Math.ceil(slots / 4));
     } catch {
       // Not a llama-server, or not up yet: the default applies.
     }
