@@ -1,7 +1,7 @@
 import type { RequestOutcome, RequestsRepo } from '../store/requestsRepo.ts';
 
 /**
- * Buffers finished requests and writes them in one transaction every few dozen milliseconds: one SQLite
+ * Buffers finished requests and writes them in one transaction every 20 ms: one SQLite
  * transaction per request would cap the executor far below the backends' speed.
  */
 export class OutcomeWriter {
@@ -11,7 +11,7 @@ export class OutcomeWriter {
   private readonly intervalMs: number;
   private readonly maxBuffered: number;
 
-  constructor(repo: RequestsRepo, intervalMs = 50, maxBuffered = 500) {
+  constructor(repo: RequestsRepo, intervalMs = 20, maxBuffered = 200) {
     this.repo = repo;
     this.intervalMs = intervalMs;
     this.maxBuffered = maxBuffered;
