@@ -28,7 +28,22 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) newest = Math.max(newest, fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds dist/renderer when it is missing or older than its sources. Not on every run: a running `batchdeck serve`
+ * lists dist/renderer once at startup, and a rebuild under it would break a window another process is testing.
+ */
 function buildRenderer(): void {
+  const index = path.join(REPO, 'dist/renderer/index.html');
+  const sources = Math.max(newestMtime(path.join(REPO, 'src-renderer')), newestMtime(path.join(REPO, 'shared')));
+  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
   const vite = path.join(REPO, 'node_modules/vite/bin/vite.js');
   const r = spawnSync(NODE24, [vite, 'build', '--logLevel', 'warn'], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
   if (r.status !== 0) throw new Error(`vite build failed: ${r.stderr?.toString().slice(0, 300)}`);

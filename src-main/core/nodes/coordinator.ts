@@ -1,3 +1,4 @@
+import { freeLocalPort } from '../net/freeLocalPort.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
@@ -38,17 +39,6 @@ export function expandHome(p: string): string {
 
 export function llamaServerArgs(spec: Pick<CoordinatorSpec, 'endpoints' | 'model' | 'extraArgs'>, port: number): string[] {
   return ['--rpc', spec.endpoints.join(','), '-m', expandHome(spec.model), '-ngl', '99', '--host', '127.0.0.1', '--port', String(port), ...spec.extraArgs];
-}
-
-async function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function portIsFree(port: number): Promise<boolean> {

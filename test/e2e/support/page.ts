@@ -18,8 +18,19 @@ export async function dropFileOnWindow(page: Page, name: string, text: string): 
 
 /** Opens a route of the window and waits until the app has its first snapshot. */
 export async function openWindow(page: Page, url: string, route = '#/dashboard'): Promise<void> {
-  await page.goto(`${url}/${route}`);
-  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  const missing: string[] = [];
+  const onResponse = (r: { status(): number; url(): string }) => { if (r.status() === 404 && r.url().includes('/assets/')) missing.push(r.url()); };
+  page.on('response', onResponse);
+  try {
+    await page.goto(`${url}/${route}`);
+    if (missing.length > 0) {
+      // serve lists dist/renderer once at startup: a `vite build` run while it is up renames the bundle under it.
+      throw new Error(`the window's bundle is missing (${missing.join(', ')}): dist/renderer was rebuilt after serve started`);
+    }
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+  } finally {
+    page.off('response', onResponse);
+  }
 }
 
 declare global {
