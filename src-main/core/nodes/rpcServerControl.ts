@@ -190,7 +190,7 @@ if [ -z "$P" ] || ! ours "$P"; then rm -f ${f.pid}; echo "NOTRUNNING"; exit 0; f
 kill -TERM "$P" 2>/dev/null
 i=0; while alive "$P" && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 H=TERM
-if alive "$P"; then kill -KILL "$P" 2>/dev/null; H=KILL; i=0; while alive "$P" && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; fi
+if alive "$P"; then kill -KILL "$P" 2>/dev/null; H=KILL; i=0; while alive "$P" && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; fi
 if alive "$P"; then echo "ALIVE $P"; exit 1; fi
 rm -f ${f.pid}
 echo "STOPPED $P $H"
