@@ -1,3 +1,4 @@
+import { dropFileOnWindow } from '../e2e/support/page.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,15 +38,7 @@ export async function launchDesktopApp(): Promise<DesktopApp> {
 
 /** A file dropped on the window the way the OS does it: a drop event carrying a File. */
 export async function dropFile(page: Page, name: string, content: string | Buffer): Promise<void> {
-  const text = Buffer.isBuffer(content) ? content.toString('utf8') : content;
-  const dataTransfer = await page.evaluateHandle(({ name, text }) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([text], name, { type: 'application/jsonl' }));
-    return dt;
-  }, { name, text });
-  await page.dispatchEvent('body', 'dragenter', { dataTransfer });
-  await page.dispatchEvent('body', 'dragover', { dataTransfer });
-  await page.dispatchEvent('body', 'drop', { dataTransfer });
+  await dropFileOnWindow(page, name, Buffer.isBuffer(content) ? content.toString('utf8') : content);
 }
 
 /** Engine calls through the preload bridge, from the page: the same path every view takes. */

@@ -1,3 +1,4 @@
+import { processAlive } from '../../support/processAlive.ts';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,14 +42,7 @@ async function servesWindow(url: string): Promise<boolean> {
   return res.ok && (res.headers.get('content-type') ?? '').startsWith('text/html');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 async function stopServe(serve: Spawned): Promise<void> {
   const exited = serve.kill('SIGTERM');

@@ -1,3 +1,4 @@
+import { processAlive } from '../../support/processAlive.ts';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -62,14 +63,7 @@ function json<T = unknown>(run: Run): T {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 async function stopServe(serve: Spawned | undefined): Promise<void> {
   if (!serve) return;
