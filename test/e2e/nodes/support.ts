@@ -42,7 +42,6 @@ async function servesWindow(url: string): Promise<boolean> {
   return res.ok && (res.headers.get('content-type') ?? '').startsWith('text/html');
 }
 
-const alive = processAlive;
 
 async function stopServe(serve: Spawned): Promise<void> {
   const exited = serve.kill('SIGTERM');
@@ -103,7 +102,7 @@ export async function startNodesStack(options: { sshd?: SshdOptions; serveArgs?:
         } catch {
           continue;
         }
-        if (alive(pid) && cmdline.includes('standin-llama-server')) process.kill(pid, 'SIGKILL');
+        if (processAlive(pid) && cmdline.includes('standin-llama-server')) process.kill(pid, 'SIGKILL');
       }
       await sshd.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });

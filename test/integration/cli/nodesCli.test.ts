@@ -63,7 +63,6 @@ function json<T = unknown>(run: Run): T {
   }
 }
 
-const alive = processAlive;
 
 async function stopServe(serve: Spawned | undefined): Promise<void> {
   if (!serve) return;
@@ -157,7 +156,7 @@ describe.skipIf(unavailable !== null)('batchdeck nodes / coordinator against a r
       const shown = json<Record<string, unknown>>(status);
       expect(Object.keys(shown).sort()).toEqual(COORDINATOR_KEYS);
       expect(shown).toEqual(ready);
-      expect(alive(pid)).toBe(true);
+      expect(processAlive(pid)).toBe(true);
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       expect(cmdline).toEqual(expect.arrayContaining(['--rpc', (ready.endpoints as string[])[0]!, '-m', model, '-ngl', '99', '-c', '2048']));
 
@@ -178,9 +177,9 @@ describe.skipIf(unavailable !== null)('batchdeck nodes / coordinator against a r
       expect(json(stopped)).toMatchObject({ state: 'stopped', pid: null });
     } finally {
       // Only if the CLI did not stop it: the stand-in, by the pid the engine reported.
-      if (alive(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('standin-llama-server')) process.kill(pid, 'SIGKILL');
+      if (processAlive(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('standin-llama-server')) process.kill(pid, 'SIGKILL');
     }
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     expect((await api(serve.url)('backends.list', {})).some((b) => b.kind === 'coordinator')).toBe(false);
 
     const nodeStopped = await run(['nodes', 'stop', 'cli-1', '--json']);
