@@ -1,13 +1,22 @@
 #!/usr/bin/env node
-// `npm start`: build the renderer and the app bundles, then run the desktop app in Electron.
+// `npm start`, from a clean clone: install what is missing, build what is stale, then run the desktop app in
+// Electron, or, where Electron cannot show a window, the same engine headless with the same window served at
+// http://127.0.0.1:4080/ (opened in the system browser when there is a display). Runs until Ctrl-C.
+//
+// On a fresh clone npm runs this under the machine's Node (20 on Debian): node_modules/.bin/node, the
+// project's Node 24, does not exist yet. So this file is plain JavaScript that Node 20 can load; it runs
+// `npm ci` and then hands itself over to the project's Node, which loads the TypeScript engine.
+// package.json runs it as `exec node ...`: without the exec, npm's `sh -c` sits in between, dies of Ctrl-C's
+// SIGINT before Batchdeck has closed, and npm reports the signal instead of Batchdeck's exit status.
 //
 // The electron npm package does not ship its binary: node_modules/electron/index.js reads path.txt and,
 // when the binary (dist/<path.txt>) is missing, downloads it synchronously from GitHub on the first
-// require('electron') (install.js via @electron/get). Requiring it here would therefore hang on a slow
-// network or print a stack on a machine without one. So this script looks for the binary itself, tries the
-// download once with a time limit when it is missing, and otherwise says so in one line and exits 1.
+// require('electron'). Requiring it here would hang on a slow network or print a stack without one. So this
+// script looks for the binary itself and tries the download once, with a time limit.
 //
+// Usage: npm start [-- --port N] [-- <batchdeck serve options> for the headless window]
 // Environment:
+//   BATCHDECK_PORT                port of the headless window (default 4080; --port wins)
 //   ELECTRON_OVERRIDE_DIST_PATH   folder of an Electron build to use (honoured by electron/index.js too)
 //   ELECTRON_SKIP_BINARY_DOWNLOAD=1  do not try to download
 //   BATCHDECK_ELECTRON_DOWNLOAD_TIMEOUT_MS  limit of the download attempt (default 120000)
@@ -18,9 +27,13 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDependencies } from './ensure-dependencies.js';
+import { handOverToProjectNode } from './ensure-project-node.js';
+import { ensureBuilt } from './ensure-build.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
+const WHO = 'npm start';
 
 /** Where electron/index.js would look, without letting it download anything. Null when absent. */
 export function findElectronBinary() {
@@ -46,51 +59,65 @@ export function findElectronBinary() {
   return { binary: fs.existsSync(binary) ? binary : null, pkgDir };
 }
 
-/** One bounded attempt at electron's own installer; its output is kept out of the way. */
+/** One bounded attempt at electron's own installer; its output is kept out of the way. Null on success. */
 function tryDownload(pkgDir) {
-  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD === '1') return 'download skipped (ELECTRON_SKIP_BINARY_DOWNLOAD=1)';
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD === '1') return 'its download is turned off by ELECTRON_SKIP_BINARY_DOWNLOAD=1';
   const timeout = Number(process.env.BATCHDECK_ELECTRON_DOWNLOAD_TIMEOUT_MS) || 120_000;
+  process.stdout.write(`${WHO}: downloading the Electron binary (at most ${Math.ceil(timeout / 1000)} s)\n`);
   const res = spawnSync(process.execPath, [path.join(pkgDir, 'install.js')], { cwd: pkgDir, timeout, encoding: 'utf8', killSignal: 'SIGKILL' });
-  if (res.error?.code === 'ETIMEDOUT') return `download timed out after ${Math.ceil(timeout / 1000)} s`;
+  if (res.error?.code === 'ETIMEDOUT') return `its download timed out after ${Math.ceil(timeout / 1000)} s`;
   if (res.status === 0) return null;
   const reason = `${res.stderr ?? ''}\n${res.stdout ?? ''}`.split('\n').map((l) => l.trim()).find((l) => /error|fail|ENOTFOUND|EAI_AGAIN|ECONN/i.test(l));
-  return `download failed${reason ? `: ${reason.replace(/^\w*Error:\s*/, '').slice(0, 120)}` : ''}`;
+  return `its download failed${reason ? `: ${reason.replace(/^\w*Error:\s*/, '').slice(0, 120)}` : ''}`;
 }
 
-function run(command, args, label) {
-  const res = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
-  if (res.status !== 0) {
-    console.error(`npm start: ${label} failed (exit ${res.status ?? res.signal}).`);
-    process.exit(res.status || 1);
+/** The Electron binary to run, or why there is none. */
+function desktopWindow() {
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return { reason: 'no display: DISPLAY and WAYLAND_DISPLAY are not set' };
   }
+  const found = findElectronBinary();
+  if (found.binary) return { binary: found.binary };
+  if (!found.pkgDir) return { reason: 'the electron package is not installed' };
+  const why = tryDownload(found.pkgDir);
+  const again = findElectronBinary();
+  return again.binary ? { binary: again.binary } : { reason: `the Electron binary is not on this machine and ${why ?? 'its download left no binary'}` };
 }
 
-function main() {
-  let { binary, pkgDir } = findElectronBinary();
-  if (!binary && pkgDir) {
-    const why = tryDownload(pkgDir);
-    ({ binary } = findElectronBinary());
-    if (!binary) {
-      console.error(`The Electron binary is not available on this machine (${why ?? 'not installed'}); run the same app in your browser with \`npm run serve\` instead.`);
-      process.exit(1);
-    }
-  } else if (!binary) {
-    console.error('The electron package is not installed (run `npm install`), or use `npm run serve` to run the app in your browser.');
-    process.exit(1);
-  }
-
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  run(npm, ['run', '--silent', 'build:renderer'], 'the renderer build (vite)');
-  run(process.execPath, [path.join(root, 'scripts', 'build-app.js')], 'the app build (esbuild)');
-
-  const args = ['.'];
+function runDesktop(binary, extraArgs) {
+  ensureBuilt(root, 'app', WHO);
+  const args = ['.', ...extraArgs];
   if (process.env.BATCHDECK_NO_SANDBOX === '1') args.unshift('--no-sandbox');
   // ELECTRON_RUN_AS_NODE (set by some editors' terminals) would make Electron a plain Node and skip the app.
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;
   const child = spawn(binary, args, { cwd: root, stdio: 'inherit', env });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    });
+  }
+  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+async function main() {
+  ensureDependencies(root, WHO);
+  if (handOverToProjectNode(root, import.meta.url, WHO)) return;
+  const argv = process.argv.slice(2);
+  ensureBuilt(root, 'renderer', WHO);
+  const desktop = desktopWindow();
+  if (desktop.binary) {
+    runDesktop(desktop.binary, argv);
+    return;
+  }
+  // Loaded only here, under the project's Node: it imports the engine's TypeScript.
+  const { startHeadless } = await import('./start-headless.js');
+  process.exitCode = await startHeadless({ reason: desktop.reason, argv, who: WHO });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    process.stderr.write(`${WHO}: ${err?.stack ?? err}\n`);
+    process.exit(1);
+  });
+}

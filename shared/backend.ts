@@ -16,6 +16,8 @@ export interface BackendInfo {
   lastCheckedAt: number | null;
   models: string[];
   inFlight: number;
+  /** Requests this backend answered successfully since the engine started (its share of a batch, live). */
+  requestsServed: number;
   /** True for the built-in simulated backend, which the UI must label as such. */
   simulated: boolean;
 }

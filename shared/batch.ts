@@ -8,7 +8,7 @@ export type BatchStatus = (typeof BATCH_STATUSES)[number];
 export const ACTIVE_STATUSES: readonly BatchStatus[] = ['validating', 'queued', 'in_progress', 'paused', 'finalizing', 'cancelling'];
 export const FAILED_STATUSES: readonly BatchStatus[] = ['failed', 'expired', 'cancelled'];
 
-export const ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'] as const;
+export const ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/responses'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /** One validation finding, in OpenAI's `errors.data` shape. */
@@ -94,4 +94,30 @@ export interface BatchEstimate {
   finishAt: number | null;
   /** What the estimate is based on, in words. */
   basis: string;
+  /** Set when a queue limit would refuse this batch now: which limit, in words the operator can act on. */
+  queueLimit: QueueLimitRefusal | null;
+}
+
+/** Why creation is refused: the setting, its value, and what is queued now. */
+export interface QueueLimitRefusal {
+  setting: 'maxQueuedBatches' | 'maxQueuedRequests';
+  limit: number;
+  current: number;
+  message: string;
+}
+
+/**
+ * OpenAI accepts only `24h`; other windows are Batchdeck's documented extension: a number and a unit of
+ * m(inutes), h(ours) or d(ays), from 1 minute to 30 days.
+ */
+export const COMPLETION_WINDOW_PATTERN = /^([1-9]\d{0,4})([mhd])$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const MAX_WINDOW_MS = 30 * 86_400_000;
+
+/** Milliseconds of a completion window, or null when it is not one Batchdeck accepts. */
+export function completionWindowMs(window: string): number | null {
+  const m = COMPLETION_WINDOW_PATTERN.exec(window);
+  if (!m) return null;
+  const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  return ms <= MAX_WINDOW_MS ? ms : null;
 }

@@ -38,6 +38,12 @@ export interface Settings {
   notifications: boolean;
   httpApiEnabled: boolean;
   httpApiPort: number;
+  /** Most unfinished batches (validating, waiting or running) at once; 0 = unlimited. Over it, creation is refused (429). */
+  maxQueuedBatches: number;
+  /** Most requests of unfinished batches not yet finished; 0 = unlimited. Over it, creation is refused (429). */
+  maxQueuedRequests: number;
+  /** Restart what should run on the cluster (rpc-server, the coordinator) by itself after a fault. */
+  autoRecovery: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -48,4 +54,7 @@ export const DEFAULT_SETTINGS: Settings = {
   notifications: true,
   httpApiEnabled: false,
   httpApiPort: 4080,
+  maxQueuedBatches: 0,
+  maxQueuedRequests: 0,
+  autoRecovery: true,
 };

@@ -62,6 +62,10 @@ export interface NodeInfo {
   /** Fingerprint seen on the last contact when not (yet) accepted, or when it changed. */
   pendingHostKey: string | null;
   state: NodeState;
+  /** When the node entered this state (epoch ms): "unreachable for 12 s". */
+  stateSince: number;
+  /** When the coordinator took this rpc-server's single connection; null when it does not hold it. */
+  heldSince: number | null;
   message: string | null;
   /** The endpoint the coordinator uses: the local tunnel end or the LAN address. */
   endpoint: string | null;
@@ -71,7 +75,8 @@ export interface NodeInfo {
   logTail: string[];
 }
 
-export type CoordinatorState = 'stopped' | 'checking' | 'starting' | 'loading' | 'ready' | 'exited' | 'stopping' | 'error';
+/** `unresponsive`: the process runs but /health stopped answering; it is killed and recovered. */
+export type CoordinatorState = 'stopped' | 'checking' | 'starting' | 'loading' | 'ready' | 'unresponsive' | 'exited' | 'stopping' | 'error';
 
 export interface CoordinatorInfo {
   state: CoordinatorState;
@@ -83,6 +88,8 @@ export interface CoordinatorInfo {
   message: string | null;
   logTail: string[];
   exitCode: number | null;
+  /** What automatic recovery is doing or gave up on (null when nothing is to recover). */
+  recovery: string | null;
 }
 
 /**

@@ -2,14 +2,17 @@
 import { ApiError } from '../shared/contract/index.ts';
 import { runServeCommand, SERVE_USAGE } from './cli/serveCommand.ts';
 import { runSimulateCommand, SIMULATE_USAGE } from './cli/simulateCommand.ts';
+import { RUN_USAGE } from './cli/runUsage.ts';
 
 const USAGE = `Batchdeck: run OpenAI-format batch jobs on your own GPUs.
 
 Usage:
   ${SERVE_USAGE}
   ${SIMULATE_USAGE}
+  ${RUN_USAGE}
   batchdeck nodes add|list|start|stop|probe|remove [--server URL] [--token T] [--json] ...
   batchdeck coordinator start|status|stop [--server URL] [--token T] [--json] ...
+  batchdeck plan --model PATH [--ctx N] [--parallel N] [--node NAME]... [--replicas] [--json]
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -20,6 +23,10 @@ async function main(argv: string[]): Promise<number> {
       return runServeCommand(rest, out);
     case 'simulate':
       return runSimulateCommand(rest, out);
+    case 'run': {
+      const { runRunCommand } = await import('./cli/runCommand.ts');
+      return runRunCommand(rest, out);
+    }
     case 'nodes': {
       const { runNodesCommand } = await import('./cli/nodesCommand.ts');
       return runNodesCommand(rest, out);
@@ -27,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
     case 'coordinator': {
       const { runCoordinatorCommand } = await import('./cli/coordinatorCommand.ts');
       return runCoordinatorCommand(rest, out);
+    }
+    case 'plan': {
+      const { runPlanCommand } = await import('./cli/planCommand.ts');
+      return runPlanCommand(rest, out);
     }
     case undefined:
     case 'help':

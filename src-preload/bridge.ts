@@ -2,6 +2,7 @@ import {
   ApiError, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, isEventName, isRequestName,
   type Api, type ApiErrorBody, type EventName, type EventPayload, type ResponseEnvelope,
 } from '../shared/contract/index.ts';
+import type { DesktopFileBridge } from '../shared/upload.ts';
 
 /** The part of Electron's ipcRenderer the bridge uses; tests pass a fake, preload.ts the real one. */
 export interface IpcRendererLike {
@@ -83,6 +84,25 @@ function errorBody(error: unknown): ApiErrorBody {
     code: typeof e.code === 'string' ? e.code : 'internal',
     message: typeof e.message === 'string' ? e.message : 'The engine refused the request',
     ...(Array.isArray(e.issues) ? { issues: e.issues } : {}),
+  };
+}
+
+/** The part of Electron's webUtils the preload uses. */
+export interface WebUtilsLike {
+  getPathForFile(file: File): string;
+}
+
+/**
+ * The desktop's way in for a batch file: its path, which the main process reads and stores. A File with no
+ * path (one a script built in the page) is refused here, so its content is never sent instead.
+ */
+export function createFileBridge(api: Api, webUtils: WebUtilsLike): DesktopFileBridge {
+  return {
+    importFile: async (file) => {
+      const path = webUtils.getPathForFile(file);
+      if (!path) throw new ApiError({ code: 'invalid_input', message: `${file.name} has no path on this machine; drop or pick a file from disk` });
+      return api.invoke('files.importPath', { path });
+    },
   };
 }
 

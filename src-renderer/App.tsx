@@ -6,6 +6,7 @@ import { Nav } from './layout/Nav.tsx';
 import { ConnectionBanner } from './layout/ConnectionBanner.tsx';
 import { DropOverlay } from './layout/DropOverlay.tsx';
 import { useWindowFileDrop } from './views/submit/useWindowFileDrop.ts';
+import { useFileTransfer } from './api/FileTransferContext.tsx';
 import { DashboardView } from './views/dashboard/DashboardView.tsx';
 import { BatchesView } from './views/batches/BatchesView.tsx';
 import { BatchDetailView } from './views/batchDetail/BatchDetailView.tsx';
@@ -38,7 +39,8 @@ function View({ route }: { route: Route }) {
 export function App({ onRetrySnapshot }: { onRetrySnapshot: () => void }) {
   const api = useApi();
   const route = useRoute();
-  useWindowFileDrop(api);
+  const files = useFileTransfer();
+  useWindowFileDrop(api, files);
   useEffect(() => {
     document.title = `${route.view === 'batch' ? `Batch ${route.id}` : TITLES[route.view]} · Batchdeck`;
   }, [route]);

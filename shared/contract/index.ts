@@ -4,6 +4,7 @@ import { events } from './events.ts';
 import type { EventDef, RequestDef } from './define.ts';
 
 export { requests, events };
+export { DESKTOP_ONLY_REQUESTS } from './requests.ts';
 export type { Snapshot } from './requests.ts';
 
 export type Requests = typeof requests;

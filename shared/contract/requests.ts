@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { request, noInput } from './define.ts';
-import type { BatchEstimate, BatchLogEntry, BatchSummary, ResultRow, ThroughputPoint, ValidationReport } from '../batch.ts';
-import { ENDPOINTS } from '../batch.ts';
+import type { BatchEstimate, BatchLogEntry, BatchSummary, ResultRow, ThroughputPoint } from '../batch.ts';
+import type { StoredUpload, UploadReport } from '../upload.ts';
+import { COMPLETION_WINDOW_PATTERN, ENDPOINTS } from '../batch.ts';
 import type { BackendInfo, BackendTestResult } from '../backend.ts';
 import { BACKEND_KINDS } from '../backend.ts';
 import type { Alert, ExecutorStatus, QueueCounts, Settings } from '../engineState.ts';
 import type { GpuHistory, GpuHostStatus } from '../gpu.ts';
 import type { CoordinatorInfo, NodeInfo, NodeProbe } from '../nodes.ts';
 import { nodeInputSchema, nodeUpdateSchema } from '../nodes.ts';
+import type { OperatorAllowListInfo } from '../operator.ts';
+import { operatorPickSchema } from '../operator.ts';
+import type { FitPlan } from '../plan.ts';
+import { planInputSchema } from '../plan.ts';
+import type { ReplicaInfo } from '../replicas.ts';
+import { replicasStartSchema, replicasStopSchema } from '../replicas.ts';
 
 export interface Snapshot {
   executor: ExecutorStatus;
@@ -23,11 +30,8 @@ export interface Snapshot {
 
 const batchIdSchema = z.object({ id: z.string().min(1).max(200) });
 
-const fileContent = z.object({
-  name: z.string().min(1).max(255),
-  /** The whole file as text; binary content arrives here as it was decoded and is refused by validation. */
-  content: z.string().max(512 * 1024 * 1024),
-});
+/** A stored upload: whole files never travel through the contract (POST /v1/files streams them in). */
+const fileIdSchema = z.object({ fileId: z.string().min(1).max(200) });
 
 const backendFields = {
   name: z.string().min(1).max(100),
@@ -48,12 +52,24 @@ export const requests = {
     z.object({ status: z.enum(['active', 'completed', 'failed', 'all']).default('all'), limit: z.number().int().min(1).max(10_000).default(500) }),
   ).returns<BatchSummary[]>(),
   'batches.get': request(batchIdSchema).returns<BatchSummary>(),
-  'batches.validate': request(fileContent).returns<ValidationReport>(),
+  /** Validates an uploaded file once (progress as `upload.progress` events); its report is kept for submit. */
+  'files.validate': request(fileIdSchema).returns<UploadReport>(),
+  /** Stops its validation if running and removes an upload that was not submitted. */
+  'files.discard': request(fileIdSchema).returns<{ fileId: string; removed: boolean }>(),
+  /**
+   * Desktop window only (the engine refuses it from HTTP and WebSocket clients): stores a copy of the file the
+   * operator dropped or picked, read by the main process from its path; the content never crosses IPC.
+   */
+  'files.importPath': request(z.object({ path: z.string().min(1).max(4096) })).returns<StoredUpload>(),
+  /** Creates the batch from a validated upload, without reading or validating the file again. */
   'batches.submit': request(
-    fileContent.extend({
+    fileIdSchema.extend({
+      name: z.string().min(1).max(255).optional(),
       model: z.string().min(1).max(500).optional(),
       priority: z.number().int().min(-100).max(100).default(0),
       metadata: z.record(z.string(), z.string().max(512)).optional(),
+      /** OpenAI's `24h`, or Batchdeck's extension: 30m, 6h, 7d (1 minute to 30 days). */
+      completionWindow: z.string().regex(COMPLETION_WINDOW_PATTERN, 'completionWindow must be a number and m, h or d, such as 24h, 30m or 7d').default('24h'),
     }),
   ).returns<BatchSummary>(),
   'batches.estimate': request(
@@ -68,9 +84,13 @@ export const requests = {
   ).returns<{ total: number; rows: ResultRow[] }>(),
   'batches.log': request(batchIdSchema.extend({ limit: z.number().int().min(1).max(5000).default(500) })).returns<BatchLogEntry[]>(),
   'batches.throughput': request(batchIdSchema).returns<ThroughputPoint[]>(),
-  'batches.download': request(
+  /**
+   * Desktop window only: a save dialog, then the main process streams the output or error file to disk.
+   * Browsers download `GET /v1/files/{id}/content` instead.
+   */
+  'batches.saveResults': request(
     batchIdSchema.extend({ kind: z.enum(['output', 'error']) }),
-  ).returns<{ filename: string; content: string; lines: number }>(),
+  ).returns<{ path: string | null; lines: number }>(),
   'batches.compare': request(
     z.object({ a: z.string().min(1), b: z.string().min(1), ...page }),
   ).returns<{ total: number; rows: { customId: string; a: ResultRow | null; b: ResultRow | null }[] }>(),
@@ -92,6 +112,9 @@ export const requests = {
       notifications: z.boolean(),
       httpApiEnabled: z.boolean(),
       httpApiPort: z.number().int().min(1).max(65535),
+      maxQueuedBatches: z.number().int().min(0).max(1_000_000),
+      maxQueuedRequests: z.number().int().min(0).max(1_000_000_000),
+      autoRecovery: z.boolean(),
     }).partial(),
   ).returns<Settings>(),
   'alerts.dismiss': request(z.object({ id: z.string().min(1) })).returns<{ id: string }>(),
@@ -117,10 +140,34 @@ export const requests = {
       port: z.number().int().min(1).max(65535).optional(),
       extraArgs: z.array(z.string().max(1024)).max(100).default([]),
       nodeIds: z.array(z.string()).optional(),
+      /** Start even when the fit plan says the model does not fit (the operator knows better). */
+      override: z.boolean().optional(),
     }),
   ).returns<CoordinatorInfo>(),
   'coordinator.stop': request(noInput).returns<CoordinatorInfo>(),
   'coordinator.restart': request(noInput).returns<CoordinatorInfo>(),
+
+  /** Whether a model fits the nodes, from its GGUF header and their free memory, before any load. */
+  'plan.compute': request(planInputSchema).returns<FitPlan>(),
+
+  /** Data parallel: llama-server on each chosen node (model and binary are paths on the nodes), each a backend. */
+  'replicas.start': request(replicasStartSchema).returns<ReplicaInfo[]>(),
+  'replicas.status': request(noInput).returns<ReplicaInfo[]>(),
+  'replicas.stop': request(replicasStopSchema).returns<ReplicaInfo[]>(),
+
+  /** What the machine's operator allows (llama-server programs, models folders, SSH key folders). */
+  'operator.allowList': request(noInput).returns<OperatorAllowListInfo>(),
+  /**
+   * Desktop only: opens a native file picker and allows what the operator chooses. Answered to the app's
+   * own window over IPC; every other transport gets 403, so no script can widen what it may use.
+   */
+  'operator.pick': request(operatorPickSchema).returns<OperatorAllowListInfo>(),
 } as const;
+
+/**
+ * Requests that name paths on the machine or open dialogs: the Electron shell answers them for its own
+ * window; the engine's router refuses them, so no HTTP or WebSocket client can make it read a path.
+ */
+export const DESKTOP_ONLY_REQUESTS = ['files.importPath', 'batches.saveResults', 'operator.pick'] as const;
 
 export { ENDPOINTS };

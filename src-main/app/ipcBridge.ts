@@ -1,4 +1,7 @@
-import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, type ResponseEnvelope } from '../../shared/contract/index.ts';
+import {
+  ApiError, DESKTOP_ONLY_REQUESTS, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, requests,
+  type ParsedInput, type RequestOutput, type ResponseEnvelope,
+} from '../../shared/contract/index.ts';
 import type { ChangeFeed } from '../core/events/changeFeed.ts';
 import { isTrustedSender, type ExpectedSender, APP_SENDER } from './securityPolicy.ts';
 
@@ -35,6 +38,14 @@ export interface IpcMainLike {
 export interface RouterLike {
   dispatch(name: unknown, input: unknown): Promise<ResponseEnvelope>;
 }
+
+/**
+ * The requests the shell answers itself for its own window (they read or write paths on this machine, or
+ * open a dialog); the engine's router refuses them to every other client.
+ */
+export type DesktopHandlers = {
+  [K in (typeof DESKTOP_ONLY_REQUESTS)[number]]?: (input: ParsedInput<K>) => Promise<RequestOutput<K>>;
+};
 
 /** The windows the app itself created; only their main frames may call the engine or receive events. */
 export class TrustedWindows {
@@ -92,6 +103,7 @@ export function installIpcBridge(deps: {
   feed: Pick<ChangeFeed, 'subscribe'>;
   windows: TrustedWindows;
   expected?: ExpectedSender;
+  desktop?: DesktopHandlers;
 }): () => void {
   const { ipcMain, router, feed, windows } = deps;
   const expected = deps.expected ?? APP_SENDER;
@@ -102,6 +114,7 @@ export function installIpcBridge(deps: {
       console.warn(`IPC call ${String(name).slice(0, 80)} refused: ${verdict.reason}`);
       return { ok: false, error: { code: 'forbidden', message: `Refused: ${verdict.reason}.` } };
     }
+    if (deps.desktop && isDesktopRequest(name) && deps.desktop[name]) return dispatchDesktop(deps.desktop, name, input);
     return router.dispatch(name, input);
   });
 
@@ -122,6 +135,26 @@ export function installIpcBridge(deps: {
     unsubscribe();
     ipcMain.removeHandler(IPC_INVOKE_CHANNEL);
   };
+}
+
+function isDesktopRequest(name: unknown): name is keyof DesktopHandlers {
+  return (DESKTOP_ONLY_REQUESTS as readonly unknown[]).includes(name);
+}
+
+/** The same parsing and error envelope as the engine's router, for the shell's own requests. */
+async function dispatchDesktop(handlers: DesktopHandlers, name: keyof DesktopHandlers, input: unknown): Promise<ResponseEnvelope> {
+  const parsed = requests[name].input.safeParse(input ?? undefined);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message }));
+    return { ok: false, error: { code: 'invalid_input', message: `Invalid input for ${name}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues } };
+  }
+  try {
+    const handler = handlers[name] as (input: unknown) => Promise<unknown>;
+    return { ok: true, value: await handler(parsed.data) };
+  } catch (err) {
+    if (err instanceof ApiError) return { ok: false, error: err.toBody() };
+    return { ok: false, error: { code: 'internal', message: `${name} failed: ${(err as Error)?.message ?? String(err)}` } };
+  }
 }
 
 function safeOrigin(url: string): string {

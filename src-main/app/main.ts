@@ -5,6 +5,8 @@ import type { BatchSummary } from '../../shared/batch.ts';
 import type { Settings } from '../../shared/engineState.ts';
 import { registerAppScheme, serveAppScheme } from './appProtocol.ts';
 import { startEngine, type HostedEngine } from './engineHost.ts';
+import { createDesktopHandlers } from './desktopFiles.ts';
+import { createOperatorHandlers } from './operatorPicker.ts';
 import { installIpcBridge, TrustedWindows } from './ipcBridge.ts';
 import { LocalApiSwitch } from './localApi.ts';
 import { installAppMenu } from './menu.ts';
@@ -70,7 +72,10 @@ async function start(): Promise<void> {
     nodes: { enabled: true },
   });
 
-  installIpcBridge({ ipcMain, router: engine.router, feed: engine.feed, windows });
+  installIpcBridge({
+    ipcMain, router: engine.router, feed: engine.feed, windows,
+    desktop: { ...createDesktopHandlers({ files: engine.files, askSavePath }), ...createOperatorHandlers({ operator: engine.operator, askOpenPath }) },
+  });
 
   const settings = new SettingsMirror(await call<Settings>(engine, 'settings.get', {}));
   engine.feed.subscribe(settings.onEvent);
@@ -107,6 +112,18 @@ function openWindow(): void {
   mainWindow.on('closed', () => {
     mainWindow = null;
   });
+}
+
+async function askOpenPath(o: { title: string; folder: boolean }): Promise<string | null> {
+  const options = { title: o.title, properties: [o.folder ? 'openDirectory' as const : 'openFile' as const, 'showHiddenFiles' as const] };
+  const r = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+}
+
+async function askSavePath(suggestedName: string): Promise<string | null> {
+  const options = { defaultPath: path.join(app.getPath('downloads'), suggestedName), filters: [{ name: 'JSON Lines', extensions: ['jsonl'] }] };
+  const r = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+  return r.canceled || !r.filePath ? null : r.filePath;
 }
 
 function focusWindow(): void {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { RequestInput } from '../../shared/contract/index.ts';
 import type { CoordinatorInfo } from '../../shared/nodes.ts';
+import { ApiError } from '../../shared/contract/index.ts';
 import { callApi } from './apiClient.ts';
 import {
   DEFAULT_SERVER, UsageError, commonFlags, commonOptions, reportFailure, type CommonFlags, type Out,
@@ -19,10 +20,14 @@ export type CoordinatorCommand =
 export const COORDINATOR_HELP = `Usage: batchdeck coordinator <command> [--server URL] [--token T] [--json]
 
 Commands:
-  start --model PATH [--llama-server PATH] [--port P] [--node NAME]... [--wait] [-- extra llama-server flags]
+  start --model PATH [--llama-server PATH] [--port P] [--node NAME]... [--wait] [--force] [-- extra llama-server flags]
+          the server's operator allows the llama-server (serve --llama-server), the models (--models-dir)
+          and which extra flags pass (tuning ones: -c, -np, -t, -b, -ub, -ngl, -ts, -fa, ...)
           run llama-server on this workstation over the running nodes (or the --node ones):
           llama-server --rpc <endpoints> -m PATH -ngl 99 --host 127.0.0.1 --port P [extra flags]
           --wait: return once it is ready (or failed) instead of while it loads
+          --force: start even when the fit plan (batchdeck plan) says the model does not fit
+          the proposed --tensor-split (by free memory) is added unless you pass one
   status  state, base URL, model, endpoints, pid
   stop    stop llama-server
   restart start it again on the nodes still healthy, with the last settings
@@ -49,6 +54,7 @@ export function parseCoordinatorArgs(argv: string[]): CoordinatorCommand {
         port: { type: 'string' },
         node: { type: 'string', multiple: true },
         wait: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
       },
     });
   } catch (err) {
@@ -65,6 +71,7 @@ export function parseCoordinatorArgs(argv: string[]): CoordinatorCommand {
       if (!/^\d+$/.test(v.port)) throw new UsageError(`--port must be a whole number, not ${JSON.stringify(v.port)}`);
       input.port = Number(v.port);
     }
+    if (v.force) input.override = true;
     return { kind: 'start', flags, input, nodeNames: v.node ?? [], wait: v.wait ?? false };
   }
   if (sub === 'status' || sub === 'stop' || sub === 'restart') {
@@ -151,6 +158,10 @@ export async function runCoordinatorCommand(argv: string[], out: Out, options: {
     if (err instanceof UsageError) {
       out(`batchdeck coordinator: ${err.message}`);
       return 2;
+    }
+    if (err instanceof ApiError && err.code === 'forbidden' && !/\(401\)/.test(err.message)) {
+      // The allow-list lives on the machine that runs serve, which may not be this one: say where to set it.
+      return reportFailure(out, json, new ApiError({ code: 'forbidden', message: `${err.message}\n(the machine that runs batchdeck serve at ${target.server} decides what it may run and load; this client can only choose among what it allows: see operator.allowList)` }));
     }
     return reportFailure(out, json, err);
   }

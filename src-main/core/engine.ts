@@ -7,7 +7,10 @@ import { BatchQueries } from './batches/batchQueries.ts';
 import { BatchService } from './batches/batchService.ts';
 import { Executor } from './batches/executor.ts';
 import { ExecutorMonitor } from './batches/executorMonitor.ts';
+import { ExpiryWatch } from './batches/expiryWatch.ts';
+import { QueueLimits } from './batches/queueLimits.ts';
 import { FileStore } from './batches/fileStore.ts';
+import { PreparedUploads } from './batches/preparedUploads.ts';
 import type { EngineConfig } from './engineConfig.ts';
 import { AlertCenter } from './events/alertCenter.ts';
 import { ChangeFeed } from './events/changeFeed.ts';
@@ -23,6 +26,7 @@ import { RequestsRepo } from './store/requestsRepo.ts';
 import { SettingsRepo } from './store/settingsRepo.ts';
 import { SimulatorBackend } from './backends/simulatorBackend.ts';
 import { NodeFeature } from './nodeFeature.ts';
+import { OperatorPolicy } from './policy/operatorPolicy.ts';
 
 export interface Engine {
   readonly config: EngineConfig;
@@ -32,15 +36,26 @@ export interface Engine {
   readonly alerts: AlertCenter;
   readonly registry: BackendRegistry;
   readonly batches: BatchService;
+  readonly uploads: PreparedUploads;
   readonly queries: BatchQueries;
   readonly fileStore: FileStore;
   readonly files: FilesRepo;
   readonly monitor: ExecutorMonitor;
   readonly executor: Executor;
+  /** What the machine's operator allows; `allow` is reached by the desktop shell only, never by a request. */
+  readonly operator: OperatorPolicy;
   gpuStatuses(): GpuHostStatus[];
   snapshot(): Snapshot;
   close(): Promise<void>;
 }
+
+/** The engine's answer to a request only the desktop shell may serve (it would read or write a path). */
+function desktopOnly(name: string): never {
+  throw new ApiError({ code: 'forbidden', message: `${name} is answered by the desktop window only; over HTTP, upload with POST /v1/files and download GET /v1/files/{id}/content` });
+}
+
+/** The event log of the cluster (nodes, coordinator, automatic recovery) lives next to the batches' logs under this id. */
+export const CLUSTER_LOG_ID = 'cluster';
 
 /** The composition root: builds every service from a config and wires them to the change feed. */
 export async function createEngine(config: EngineConfig): Promise<Engine> {
@@ -63,7 +78,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     onRemove: (id) => feed.emit('backend.removed', { id }),
     onHealthChange: (b) => {
       const key = `backend:${b.row.id}:down`;
-      if (b.health === 'down') alerts.raise({ key, severity: 'warning', source: 'backend', message: `Backend ${b.row.name} (${b.row.base_url}) is not answering: ${b.lastError}. Requests wait for it without using up their attempts.` });
+      // A removed backend is reported here once more (health as it was): its alert goes with it.
+      if (b.health === 'down' && registry.get(b.row.id)) alerts.raise({ key, severity: 'warning', source: 'backend', message: `Backend ${b.row.name} (${b.row.base_url}) is not answering: ${b.lastError}. Requests wait for it without using up their attempts.` });
       else alerts.clear(key);
       // Every batch this backend could serve hears of it: it explains a pause in progress, and the recovery.
       for (const run of executor.activeRuns) {
@@ -74,8 +90,12 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     },
   });
 
-  const batches: BatchService = new BatchService({ dbPath, batches: batchesRepo, requests: requestsRepo, events: eventsRepo, files: filesRepo, fileStore, feed, alerts, executor: () => executor });
-  const queries = new BatchQueries({ batches: batchesRepo, requests: requestsRepo, events: eventsRepo, files: filesRepo, executor: () => executor });
+  const clock = config.clock ?? Date.now;
+  const queueLimits = new QueueLimits(db, () => settingsRepo.get());
+  const batches: BatchService = new BatchService({ dbPath, batches: batchesRepo, requests: requestsRepo, events: eventsRepo, files: filesRepo, fileStore, feed, alerts, executor: () => executor, limits: queueLimits, clock });
+  const uploads = new PreparedUploads({ db, dbPath, files: filesRepo, fileStore, feed, batches });
+  const queries = new BatchQueries({ batches: batchesRepo, requests: requestsRepo, events: eventsRepo, files: filesRepo, executor: () => executor, limits: queueLimits });
+  const expiry = new ExpiryWatch(() => batches.expireDue());
   const executor: Executor = new Executor({
     batches: batchesRepo,
     requests: requestsRepo,
@@ -90,6 +110,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       log: (id, level, message) => batches.log(id, level, message),
       drained: (run) => batches.finalize(run),
     },
+    waitingReason: () => nodes.waitingReason(),
   });
   const monitor = new ExecutorMonitor({ db, executor, settings: settingsRepo, alerts, emit: (e, queue) => feed.emit('executor.heartbeat', { executor: e, queue }) });
 
@@ -109,7 +130,19 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const gpuStatuses = () => [...gpuMonitors.map((m) => m.status()), ...nodes.gpuStatuses()];
 
   const simulator = new SimulatorBackend(registry);
-  const nodes = new NodeFeature({ db, feed, alerts, registry, config, gpuIntervalMs: () => settingsRepo.get().gpuPollIntervalMs });
+  const operator = OperatorPolicy.forDataDir(config.dataDir, config.operator);
+  operator.onChange((info) => feed.emit('operator.updated', info));
+  const nodes = new NodeFeature({
+    db, feed, alerts, registry, config, operator, gpuIntervalMs: () => settingsRepo.get().gpuPollIntervalMs,
+    autoRecovery: () => settingsRepo.get().autoRecovery,
+    // The cluster's own event log, and every running batch's log: a batch that pauses says why.
+    log: (level, message) => {
+      eventsRepo.append(CLUSTER_LOG_ID, level, message);
+      for (const run of executor.activeRuns) {
+        if (run.status === 'queued' || run.status === 'in_progress') batches.log(run.id, level, `Cluster: ${message}`);
+      }
+    },
+  });
 
   const snapshot = (): Snapshot => ({
     executor: monitor.status(),
@@ -126,8 +159,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     'app.snapshot': () => snapshot(),
     'batches.list': (i) => queries.list(i.status ?? 'all', i.limit ?? 500),
     'batches.get': (i) => batches.summary(i.id),
-    'batches.validate': (i) => batches.validateContent(i.name, i.content),
-    'batches.submit': (i) => batches.submitContent(i),
+    'files.validate': (i) => uploads.validate(i.fileId),
+    'files.discard': (i) => uploads.discard(i.fileId),
+    'files.importPath': () => desktopOnly('files.importPath'),
+    'batches.submit': (i) => uploads.submit(i),
     'batches.estimate': (i) => queries.estimate(i.requestCount, i.priority),
     'batches.cancel': (i) => batches.cancel(i.id),
     'batches.pause': (i) => batches.pause(i.id),
@@ -136,7 +171,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     'batches.results': (i) => queries.results(i.id, i),
     'batches.log': (i) => queries.log(i.id, i.limit),
     'batches.throughput': (i) => queries.throughput(i.id),
-    'batches.download': (i) => queries.download(i.id, i.kind),
+    'batches.saveResults': () => desktopOnly('batches.saveResults'),
     'batches.compare': (i) => queries.compare(i.a, i.b, i.offset, i.limit),
     'backends.list': () => registry.list(),
     'backends.add': (i) => registry.add(i),
@@ -161,6 +196,11 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       return i.host ? all.filter((h) => h.host === i.host) : all;
     },
     ...nodes.handlers(),
+    ...nodes.planHandlers(),
+    'operator.allowList': () => operator.info(),
+    'operator.pick': () => {
+      throw new ApiError({ code: 'forbidden', message: `operator.pick is answered by the desktop window only: what the engine may run and read is allowed on the machine itself (serve --llama-server PATH, --models-dir DIR, --ssh-keys-dir DIR, or ${operator.info().configFile})` });
+    },
   };
 
   const router = new Router(handlers);
@@ -174,20 +214,25 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     }
   }
   batches.recover();
+  uploads.recover();
+  batches.expireDue();
+  expiry.start();
   monitor.start();
   for (const m of gpuMonitors) m.start();
   nodes.start();
 
   let closed = false;
   return {
-    config, db, feed, router, alerts, registry, batches, queries, fileStore, files: filesRepo, monitor, executor,
+    config, db, feed, router, alerts, registry, batches, uploads, queries, fileStore, files: filesRepo, monitor, executor, operator,
     gpuStatuses, snapshot,
     async close() {
       if (closed) return;
       closed = true;
       monitor.stop();
+      expiry.stop();
       for (const m of gpuMonitors) m.stop();
       await nodes.close();
+      await uploads.close();
       await batches.settled();
       batches.flushProgress();
       executor.close();

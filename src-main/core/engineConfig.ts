@@ -1,4 +1,5 @@
 import type { SecretBox } from './nodes/contracts.ts';
+import type { OperatorAllowList } from './policy/operatorAllowList.ts';
 
 export interface EngineConfig {
   /** Folder holding batchdeck.sqlite and uploaded files (the user-data folder on the desktop). */
@@ -11,6 +12,16 @@ export interface EngineConfig {
   secrets?: SecretBox | null;
   /** nvidia-smi polling; off in tests that do not need it. */
   gpu?: { enabled: boolean; command?: string };
+  /**
+   * The engine's idea of now, for batch expiry (created_at + completion_window). Tests pass a clock they can
+   * move forward to expire a batch without waiting; everything else uses Date.now.
+   */
+  clock?: () => number;
   /** Remote nodes service; off when its dependencies are not wanted. */
-  nodes?: { enabled: boolean; llamaServerPath?: string };
+  nodes?: { enabled: boolean };
+  /**
+   * What the machine's operator allows the engine to run and read (`serve --llama-server/--models-dir/
+   * --ssh-keys-dir`); each list given here replaces the one in `<dataDir>/operator.json`.
+   */
+  operator?: Partial<OperatorAllowList>;
 }

@@ -9,18 +9,30 @@ import type { AlertCenter } from './events/alertCenter.ts';
 import type { ChangeFeed } from './events/changeFeed.ts';
 import type { Handlers } from './events/router.ts';
 import { GpuMonitor } from './gpu/gpuMonitor.ts';
+import type { ClusterLog } from './nodes/contracts.ts';
 import { NodeService, type NodeHandlers } from './nodes/nodeService.ts';
+import type { OperatorChecks } from './policy/operatorPolicy.ts';
+import { computePlan, type PlanSources } from './plan/planService.ts';
+import { createReplicaService, replicaHandlers } from './nodes/replicaWiring.ts';
+import type { ReplicaService } from './nodes/replicaService.ts';
 import type { Db } from './store/database.ts';
 
-const STOPPED_COORDINATOR: CoordinatorInfo = { state: 'stopped', baseUrl: null, model: null, endpoints: [], pid: null, port: null, message: null, logTail: [], exitCode: null };
+const STOPPED_COORDINATOR: CoordinatorInfo = { state: 'stopped', baseUrl: null, model: null, endpoints: [], pid: null, port: null, message: null, logTail: [], exitCode: null, recovery: null };
 
 /**
  * Remote GPU nodes as the engine wires them: the node service, the coordinator registered as a backend when
  * ready, and one GPU monitor per node that polls nvidia-smi over the node's SSH session.
  */
 export class NodeFeature {
-  private readonly o: { db: Db; feed: ChangeFeed; alerts: AlertCenter; registry: BackendRegistry; config: EngineConfig; gpuIntervalMs: () => number };
+  private readonly o: {
+    db: Db; feed: ChangeFeed; alerts: AlertCenter; registry: BackendRegistry; config: EngineConfig; operator: OperatorChecks; gpuIntervalMs: () => number;
+    /** The Settings switch for automatic recovery of the cluster. */
+    autoRecovery: () => boolean;
+    /** A cluster event for the operator: the engine's event log and the running batches' logs. */
+    log: ClusterLog;
+  };
   private readonly service: NodeService | null;
+  private readonly replicas: ReplicaService | null = null;
   /** node id -> its GPU monitor, keyed also by the name it reports under (a rename makes a new one). */
   private readonly gpus = new Map<string, GpuMonitor>();
   private unsubscribe: (() => void) | null = null;
@@ -36,10 +48,15 @@ export class NodeFeature {
       feed: o.feed,
       alerts: o.alerts,
       secrets: o.config.secrets ?? null,
-      ...(o.config.nodes?.llamaServerPath ? { llamaServerPath: o.config.nodes.llamaServerPath } : {}),
+      operator: o.operator,
+      autoRecovery: o.autoRecovery,
+      log: o.log,
       registrar: {
+        // One coordinator backend at a time (kind 'coordinator' is its identity): a new llama-server replaces
+        // whatever an earlier one, or an engine killed before it could clean up, left in the list.
         registerCoordinator: async ({ baseUrl, model }) => {
           const url = normalizeBaseUrl(baseUrl);
+          for (const b of this.coordinatorBackends()) if (b.row.base_url !== url) o.registry.remove(b.row.id);
           if (o.registry.all().some((b) => b.row.base_url === url)) return;
           await o.registry.add({ name: `llama-server coordinator (${path.basename(model)})`, kind: 'coordinator', baseUrl: url });
         },
@@ -49,6 +66,18 @@ export class NodeFeature {
         },
       },
     });
+    this.replicas = createReplicaService({ service: this.service, registry: o.registry, feed: o.feed, operator: o.operator, planSources: this.planSources(this.service) });
+    // A coordinator backend stored by an engine that died, with no coordinator wanted any more, is only noise.
+    if (!this.service.coordinatorWanted()) for (const b of this.coordinatorBackends()) o.registry.remove(b.row.id);
+  }
+
+  private coordinatorBackends(): ReturnType<BackendRegistry['all']> {
+    return this.o.registry.all().filter((b) => b.row.kind === 'coordinator');
+  }
+
+  /** Why a batch waits, when it is the coordinator's doing (named, with what recovery does), else null. */
+  waitingReason(): string | null {
+    return this.service?.waitingReason() ?? null;
   }
 
   start(): void {
@@ -92,6 +121,7 @@ export class NodeFeature {
     this.unsubscribe?.();
     for (const m of this.gpus.values()) m.stop();
     this.gpus.clear();
+    this.replicas?.close();
     await this.service?.close();
   }
 
@@ -109,6 +139,26 @@ export class NodeFeature {
 
   snapshot(): { nodes: NodeInfo[]; coordinator: CoordinatorInfo } {
     return this.service ? this.service.snapshot() : { nodes: [], coordinator: STOPPED_COORDINATOR };
+  }
+
+  /** The fit plan: the nodes' last RPC probes and nvidia-smi polls, model headers read locally or over SSH. */
+  planHandlers(): Pick<Handlers, 'plan.compute' | 'replicas.start' | 'replicas.status' | 'replicas.stop'> {
+    const off = (): never => {
+      throw new ApiError({ code: 'unavailable', message: 'Remote nodes are turned off in this engine (started with nodes disabled)' });
+    };
+    return {
+      'plan.compute': (input) => (this.service ? computePlan(input, this.planSources(this.service)) : off()),
+      ...replicaHandlers(this.replicas, off),
+    };
+  }
+
+  private planSources(service: NodeService): PlanSources {
+    return {
+      nodes: () => service.list(),
+      gpuStatus: (id) => this.gpus.get(id)?.status() ?? null,
+      runner: (id) => service.commandRunner(id),
+      localModel: (p) => this.o.operator.model(p),
+    };
   }
 
   handlers(): NodeHandlers {

@@ -1,11 +1,15 @@
-import type { FastifyInstance } from 'fastify';
-import { ENDPOINTS } from '../../shared/batch.ts';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { completionWindowMs, ENDPOINTS } from '../../shared/batch.ts';
 import { ApiError } from '../../shared/contract/index.ts';
 import type { Engine } from '../core/engine.ts';
 import { batchObject } from './openaiShapes.ts';
 import { sendOpenAiError, statusOfApiError } from './openaiErrors.ts';
 
-/** OpenAI Batches API: create, list, retrieve, cancel. */
+/** The most log lines the compatibility route returns (the window's log view shows as many). */
+const LOG_LINES = 5000;
+
+/** OpenAI Batches API: create, list, retrieve, cancel; and the replaced dashboard's results, logs and DELETE. */
 export function registerBatchesRoutes(app: FastifyInstance, engine: Engine): void {
   const present = (id: string) => {
     const row = engine.db.prepare('SELECT * FROM batches WHERE id = ?').get(id) as Parameters<typeof batchObject>[1] | undefined;
@@ -20,7 +24,9 @@ export function registerBatchesRoutes(app: FastifyInstance, engine: Engine): voi
     if (typeof endpoint !== 'string' || !(ENDPOINTS as readonly string[]).includes(endpoint)) {
       return sendOpenAiError(reply, 400, `Invalid endpoint ${JSON.stringify(endpoint)}; supported: ${ENDPOINTS.join(', ')}`, { param: 'endpoint' });
     }
-    if (completion_window !== '24h') return sendOpenAiError(reply, 400, 'completion_window must be "24h"', { param: 'completion_window' });
+    if (typeof completion_window !== 'string' || completionWindowMs(completion_window) === null) {
+      return sendOpenAiError(reply, 400, `completion_window ${JSON.stringify(completion_window)} is not supported: use "24h" (or, a Batchdeck extension, a number with m, h or d from 1m to 30d, such as "30m", "6h" or "7d")`, { param: 'completion_window' });
+    }
     if (metadata !== undefined && metadata !== null) {
       const ok = typeof metadata === 'object' && !Array.isArray(metadata) && Object.keys(metadata).length <= 16 &&
         Object.entries(metadata).every(([k, v]) => k.length <= 64 && typeof v === 'string' && v.length <= 512);
@@ -32,9 +38,10 @@ export function registerBatchesRoutes(app: FastifyInstance, engine: Engine): voi
     const priorityHeader = req.headers['x-batchdeck-priority'];
     const priority = typeof priorityHeader === 'string' && /^-?\d{1,3}$/.test(priorityHeader) ? Number(priorityHeader) : 0;
     try {
-      const b = engine.batches.create({ inputFileId: input_file_id, endpoint, completionWindow: '24h', metadata: (metadata ?? null) as Record<string, string> | null, priority });
+      const b = await engine.batches.createChecked({ inputFileId: input_file_id, endpoint, completionWindow: completion_window, metadata: (metadata ?? null) as Record<string, string> | null, priority });
       return present(b.id);
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'rate_limited') return sendOpenAiError(reply, 429, err.message, { type: 'requests', code: 'queue_limit_exceeded' });
       if (err instanceof ApiError) return sendOpenAiError(reply, statusOfApiError(err.code), err.message);
       throw err;
     }
@@ -61,7 +68,7 @@ export function registerBatchesRoutes(app: FastifyInstance, engine: Engine): voi
     return b;
   });
 
-  app.post('/v1/batches/:id/cancel', async (req, reply) => {
+  const cancel = async (req: FastifyRequest, reply: FastifyReply) => {
     const { id } = req.params as { id: string };
     try {
       engine.batches.cancel(id);
@@ -70,5 +77,29 @@ export function registerBatchesRoutes(app: FastifyInstance, engine: Engine): voi
       throw err;
     }
     return present(id);
+  };
+  app.post('/v1/batches/:id/cancel', cancel);
+
+  // Compatibility routes of the batch dashboard Batchdeck replaces, so its users' scripts keep working.
+  // Thin aliases: DELETE is cancel, results is the output file's content, logs is the batch's event log.
+  app.delete('/v1/batches/:id', cancel);
+
+  app.get('/v1/batches/:id/results', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!engine.batches.exists(id)) return sendOpenAiError(reply, 404, `No such Batch object: ${id}`, { param: 'batch_id' });
+    const lines = engine.queries.lines(id, 'output');
+    reply.header('content-type', 'application/jsonl');
+    reply.header('content-disposition', `attachment; filename="${id}_output.jsonl"`);
+    return reply.send(Readable.from((function* () {
+      for (const l of lines) yield l + '\n';
+    })()));
+  });
+
+  app.get('/v1/batches/:id/logs', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!engine.batches.exists(id)) return sendOpenAiError(reply, 404, `No such Batch object: ${id}`, { param: 'batch_id' });
+    const entries = engine.queries.log(id, LOG_LINES);
+    const text = entries.map((e) => `${new Date(e.at).toISOString()} ${e.level.toUpperCase().padEnd(5)} ${e.message}`).join('\n');
+    return reply.type('text/plain; charset=utf-8').send(text ? text + '\n' : '');
   });
 }

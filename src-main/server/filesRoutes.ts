@@ -1,16 +1,30 @@
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import fs from 'node:fs';
+import { create as contentDisposition } from 'content-disposition';
 import type { Engine } from '../core/engine.ts';
 import { fileObject } from './openaiShapes.ts';
 import { sendOpenAiError } from './openaiErrors.ts';
+import { isRawUpload, registerRawUploadParser, saveRawUpload } from './rawUpload.ts';
+
+/**
+ * RFC 6266 `attachment` with an ASCII fallback and `filename*=UTF-8''...` for any other name; control
+ * characters cannot travel in a header at all, so they become `_` first.
+ */
+export function attachmentHeader(filename: string): string {
+  // eslint-disable-next-line no-control-regex
+  const printable = filename.replace(/[\u0000-\u001f\u007f-\u009f]/g, '_');
+  return contentDisposition(printable || 'download.jsonl');
+}
 
 const PURPOSES = new Set(['batch', 'batch_output', 'fine-tune', 'assistants', 'user_data', 'evals', 'vision']);
 
 /** OpenAI Files API: upload, list, retrieve, delete, content. */
 export function registerFilesRoutes(app: FastifyInstance, engine: Engine): void {
+  registerRawUploadParser(app);
   app.post('/v1/files', async (req, reply) => {
-    if (!req.isMultipart()) return sendOpenAiError(reply, 400, 'Upload the file as multipart/form-data with fields "file" and "purpose"', { param: 'file' });
+    if (isRawUpload(req)) return saveRawUpload(req, reply, engine);
+    if (!req.isMultipart()) return sendOpenAiError(reply, 400, 'Upload the file as multipart/form-data with fields "file" and "purpose", or as the raw body (application/octet-stream) with ?purpose=batch&filename=NAME', { param: 'file' });
     let purpose: string | null = null;
     let saved: ReturnType<Engine['fileStore']['saveText']> | null = null;
     try {
@@ -47,6 +61,7 @@ export function registerFilesRoutes(app: FastifyInstance, engine: Engine): void 
     if (!Number.isInteger(limit) || limit < 1 || limit > 10000) return sendOpenAiError(reply, 400, 'limit must be an integer from 1 to 10000', { param: 'limit' });
     const order = q.order === 'asc' ? 'asc' : q.order === undefined || q.order === 'desc' ? 'desc' : null;
     if (!order) return sendOpenAiError(reply, 400, 'order must be asc or desc', { param: 'order' });
+    if (q.after !== undefined && engine.files.get(q.after)?.kind !== 'upload') return sendOpenAiError(reply, 400, `after: no file ${q.after}`, { param: 'after' });
     const rows = engine.files.list({ purpose: q.purpose, limit: limit + 1, after: q.after, order }).filter((r) => r.kind === 'upload');
     const page = rows.slice(0, limit);
     return { object: 'list', data: page.map(fileObject), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: rows.length > limit };
@@ -74,12 +89,12 @@ export function registerFilesRoutes(app: FastifyInstance, engine: Engine): void 
     return { id, object: 'file', deleted: true };
   });
 
-  app.get('/v1/files/:id/content', async (req, reply) => {
+  app.get('/v1/files/:id/content', { config: { tokenInQuery: true } }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const row = engine.files.get(id);
     if (!row) return sendOpenAiError(reply, 404, `No such File object: ${id}`, { param: 'id' });
     reply.header('content-type', 'application/jsonl');
-    reply.header('content-disposition', `attachment; filename="${row.filename.replace(/["\\\r\n]/g, '_')}"`);
+    reply.header('content-disposition', attachmentHeader(row.filename));
     if (row.kind === 'upload') {
       if (!row.path || !fs.existsSync(row.path)) return sendOpenAiError(reply, 404, `The content of ${id} is gone from the data dir`, { param: 'id' });
       return reply.send(fs.createReadStream(row.path));

@@ -22,7 +22,9 @@ export function fileObject(row: FileRow): Record<string, unknown> {
   };
 }
 
-export function batchObject(b: BatchSummary, times: { in_progress_at: number | null; finalizing_at: number | null; completed_at: number | null; failed_at: number | null; cancelling_at: number | null; cancelled_at: number | null; expires_at: number | null }): Record<string, unknown> {
+export function batchObject(b: BatchSummary, times: { completion_window?: string; in_progress_at: number | null; finalizing_at: number | null; completed_at: number | null; failed_at: number | null; cancelling_at: number | null; cancelled_at: number | null; expires_at: number | null }): Record<string, unknown> {
+  // An expired batch's end time is stored in failed_at (see batchesRepo); OpenAI calls it expired_at.
+  const expired = b.status === 'expired';
   const started = b.status !== 'validating' && b.status !== 'failed';
   return {
     id: b.id,
@@ -31,7 +33,7 @@ export function batchObject(b: BatchSummary, times: { in_progress_at: number | n
     model: b.model,
     errors: b.errors.length ? { object: 'list', data: b.errors } : null,
     input_file_id: b.inputFileId,
-    completion_window: '24h',
+    completion_window: times.completion_window ?? '24h',
     status: openAiStatus(b.status),
     // Output is readable while the batch runs (partial); the error file id appears with the first failure.
     output_file_id: started ? b.outputFileId : null,
@@ -41,8 +43,8 @@ export function batchObject(b: BatchSummary, times: { in_progress_at: number | n
     expires_at: seconds(times.expires_at),
     finalizing_at: seconds(times.finalizing_at),
     completed_at: seconds(times.completed_at),
-    failed_at: seconds(times.failed_at),
-    expired_at: null,
+    failed_at: expired ? null : seconds(times.failed_at),
+    expired_at: expired ? seconds(times.failed_at) : null,
     cancelling_at: seconds(times.cancelling_at),
     cancelled_at: seconds(times.cancelled_at),
     request_counts: b.counts,

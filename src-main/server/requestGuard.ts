@@ -1,64 +1,83 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { AllowedHosts } from './allowedHosts.ts';
 
 export interface GuardOptions {
   host: string;
   port: number;
   token?: string | undefined;
+  /** Extra names clients may use in Host and Origin (--allowed-host, BATCHDECK_ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[] | undefined;
 }
 
-export type GuardVerdict = { ok: true } | { ok: false; status: 401 | 403; message: string };
+/**
+ * What the router matched, never what the URL text looks like: the built window's static files are public,
+ * every other route is API, and a target no route matched never reaches a handler.
+ */
+export type RouteAccess = 'window-file' | 'api' | 'no-route';
 
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]', '::1'];
+export interface GuardedRequest {
+  url?: string | undefined;
+  headers: IncomingHttpHeaders;
+}
+
+export type GuardVerdict = { ok: true } | { ok: false; status: 401 | 403 | 404; message: string };
+
+/** `Authorization: Bearer T`; the scheme is case-insensitive (RFC 9110 section 11.1). */
+export function bearerToken(authorization: string | undefined): string | null {
+  const m = /^bearer[ \t]+([^ \t]+)[ \t]*$/i.exec(authorization ?? '');
+  return m ? m[1]! : null;
+}
 
 /**
- * Keeps a web page in the operator's browser from driving the engine: the Host header must name the bound
- * address (no DNS rebinding), browser requests that change state (and WebSocket upgrades) must come from our
- * own origin, and with a token every request must carry it.
+ * Keeps everyone but the operator's own clients out, for the headless server and the desktop's local API
+ * alike: the Host (and an absolute-form target's authority) must name this server (no DNS rebinding), a
+ * browser request to the API must come from this server's own page, and with a token every API request and
+ * WebSocket must carry it. Only the window's static files are public.
  */
 export class RequestGuard {
-  private readonly o: GuardOptions;
-  private readonly allowedHosts: Set<string>;
+  private readonly token: string | null;
+  private readonly hosts: AllowedHosts;
+  private port: number;
 
   constructor(o: GuardOptions) {
-    this.o = o;
-    const names = LOOPBACK_NAMES.includes(o.host) ? LOOPBACK_NAMES : [o.host];
-    this.allowedHosts = new Set(names.map((n) => `${n}:${o.port}`.toLowerCase()));
+    this.token = o.token || null;
+    this.hosts = new AllowedHosts(o.host, o.allowedHosts ?? []);
+    this.port = o.port;
   }
 
   /** The port is known only after listen when 0 was asked for. */
   setPort(port: number): void {
-    this.o.port = port;
-    const names = LOOPBACK_NAMES.includes(this.o.host) ? LOOPBACK_NAMES : [this.o.host];
-    this.allowedHosts.clear();
-    for (const n of names) this.allowedHosts.add(`${n}:${port}`.toLowerCase());
+    this.port = port;
   }
 
-  check(req: IncomingMessage, opts: { changesState: boolean; tokenFromQuery?: string | null; isStatic?: boolean }): GuardVerdict {
-    const host = (req.headers.host ?? '').toLowerCase();
-    if (!this.o.token && !this.allowedHosts.has(host)) {
-      return { ok: false, status: 403, message: `Host ${JSON.stringify(host)} is not this server's address; use http://${this.o.host}:${this.o.port}` };
+  check(req: GuardedRequest, access: RouteAccess, opts: { tokenFromQuery?: string | null } = {}): GuardVerdict {
+    const host = req.headers.host;
+    if (!host || !this.hosts.allowsHost(host)) {
+      return { ok: false, status: 403, message: `Host ${JSON.stringify(host ?? '')} is not a name this server answers to. If clients really reach it under that name, start it with --allowed-host NAME (or BATCHDECK_ALLOWED_HOSTS).` };
     }
+    const target = req.url ?? '';
+    if (!target.startsWith('/') && /^https?:\/\//i.test(target)) {
+      const authority = /^https?:\/\/([^/?#]*)/i.exec(target)?.[1] ?? '';
+      if (!this.hosts.allowsHost(authority)) return { ok: false, status: 403, message: 'The request target names a host this server does not answer to' };
+    }
+    if (access === 'no-route') return { ok: false, status: 404, message: 'No such route' };
+    if (access === 'window-file') return { ok: true };
+
     const origin = req.headers.origin;
-    const site = req.headers['sec-fetch-site'];
-    if (opts.changesState) {
-      if (origin !== undefined && origin !== 'null' && origin.toLowerCase() !== `http://${host}` && origin.toLowerCase() !== `https://${host}`) {
-        return { ok: false, status: 403, message: `Requests from ${origin} are not accepted; only Batchdeck's own page may change state` };
-      }
-      if (origin === 'null' || site === 'cross-site') {
-        return { ok: false, status: 403, message: 'Cross-site requests are not accepted' };
-      }
+    if (origin !== undefined && !this.hosts.allowsOrigin(origin, this.port)) {
+      return { ok: false, status: 403, message: `Requests from the web page ${JSON.stringify(origin)} are not accepted; only Batchdeck's own page may use the API` };
     }
-    if (this.o.token && !opts.isStatic) {
-      const auth = req.headers.authorization;
-      const given = auth?.startsWith('Bearer ') ? auth.slice(7) : opts.tokenFromQuery ?? null;
-      if (!given || !safeEqual(given, this.o.token)) return { ok: false, status: 401, message: 'Missing or wrong bearer token: send Authorization: Bearer <token>' };
+    if (req.headers['sec-fetch-site'] === 'cross-site') return { ok: false, status: 403, message: 'Cross-site requests are not accepted' };
+    if (this.token) {
+      const given = bearerToken(req.headers.authorization) ?? opts.tokenFromQuery ?? null;
+      if (!given || !sameSecret(given, this.token)) return { ok: false, status: 401, message: 'Missing or wrong bearer token: send Authorization: Bearer <token>' };
     }
     return { ok: true };
   }
 }
 
-function safeEqual(a: string, b: string): boolean {
+function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

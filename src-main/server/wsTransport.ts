@@ -3,6 +3,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { WsEventMessage, WsRequestMessage, WsResponseMessage } from '../../shared/contract/index.ts';
 import type { Engine } from '../core/engine.ts';
+import { WS_MESSAGE_LIMIT_BYTES } from './bodyLimits.ts';
+import { rawOpenAiErrorResponse } from './openaiErrors.ts';
 import type { RequestGuard } from './requestGuard.ts';
 
 /** Messages a slow client may have unsent before it is dropped (it reloads a snapshot when it reconnects). */
@@ -10,7 +12,7 @@ const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
 /** The contract over a WebSocket at /ws: requests in, responses and pushed events out. */
 export class WsTransport {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 600 * 1024 * 1024 });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MESSAGE_LIMIT_BYTES });
   private readonly engine: Engine;
   private readonly guard: RequestGuard;
   private readonly unsubscribe: () => void;
@@ -35,16 +37,18 @@ export class WsTransport {
     ws.send(text);
   }
 
+  /**
+   * The upgrade is guarded like any API route: /ws exactly (any other spelling matches no route), the
+   * token from Authorization or `?token=` (a browser cannot set headers on a WebSocket), Host and Origin.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== '/ws') {
-      socket.destroy();
-      return;
-    }
-    const verdict = this.guard.check(req, { changesState: true, tokenFromQuery: url.searchParams.get('token') });
+    const target = req.url ?? '';
+    const isWsRoute = target === '/ws' || target.startsWith('/ws?');
+    const query = isWsRoute && target.includes('?') ? new URLSearchParams(target.slice(target.indexOf('?') + 1)) : null;
+    const verdict = this.guard.check(req, isWsRoute ? 'api' : 'no-route', { tokenFromQuery: query?.get('token') ?? null });
     if (!verdict.ok) {
-      socket.write(`HTTP/1.1 ${verdict.status} ${verdict.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${verdict.message}`);
-      socket.destroy();
+      socket.on('error', () => socket.destroy());
+      socket.end(rawOpenAiErrorResponse(verdict.status, verdict.message));
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws));
@@ -65,7 +69,11 @@ export class WsTransport {
       const out: WsResponseMessage = { type: 'response', id: msg.id, response };
       this.send(ws, JSON.stringify(out));
     });
-    ws.on('error', () => ws.terminate());
+    // An oversized message makes ws close with 1009 (Message Too Big) before buffering it; let that close
+    // frame go out instead of cutting the socket, so the client learns why.
+    ws.on('error', () => {
+      if (ws.readyState === ws.OPEN) ws.terminate();
+    });
   }
 
   close(): void {

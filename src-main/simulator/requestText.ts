@@ -20,6 +20,18 @@ export function chatInputText(messages: unknown): string {
   return text;
 }
 
+/** A /v1/responses `input`: a string, or input items (messages whose content is a string or input_text parts). */
+export function responsesInputText(input: unknown): string {
+  if (typeof input === 'string') return input;
+  if (!Array.isArray(input)) return '';
+  let text = '';
+  for (const item of input) {
+    if (typeof item === 'string') text += item;
+    else if (typeof item === 'object' && item !== null) text += chatInputText([item]);
+  }
+  return text;
+}
+
 /** Prompt or embedding input: its text (for the reply's hash) and its token count (token arrays exactly). */
 export function inputText(input: unknown): { text: string; tokens: number } {
   if (typeof input === 'string') return { text: input, tokens: estimateTokens(input) };

@@ -51,6 +51,30 @@ export function completionBody(id: string, model: string, text: string, finishRe
   });
 }
 
+/** A Responses API object (`object: "response"`), as OpenAI and llama-server answer POST /v1/responses. */
+export function responseObjectBody(id: string, model: string, text: string, cut: boolean, usage: { input_tokens: number; output_tokens: number }): string {
+  return JSON.stringify({
+    id,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status: cut ? 'incomplete' : 'completed',
+    incomplete_details: cut ? { reason: 'max_output_tokens' } : null,
+    error: null,
+    model,
+    output: [{
+      type: 'message', id: `msg_${id.slice(5)}`, status: 'completed', role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    }],
+    usage: {
+      input_tokens: usage.input_tokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: usage.output_tokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: usage.input_tokens + usage.output_tokens,
+    },
+  });
+}
+
 /** A unit vector derived from the input text; base64 is little-endian float32, as the openai SDK decodes it. */
 export function embeddingVector(text: string, dimensions: number, base64: boolean): number[] | string {
   const random = seededRandom(hashText(text));

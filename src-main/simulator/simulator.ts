@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolveSimulatorOptions, type SimulatorOptions } from './options.ts';
 import { seededRandom, hashText } from './random.ts';
-import { chatInputText, embeddingInputs, estimateTokens, inputText } from './requestText.ts';
+import { chatInputText, embeddingInputs, estimateTokens, inputText, responsesInputText } from './requestText.ts';
 import {
-  chatCompletionBody, completionBody, embeddingsBody, embeddingVector, errorBody, modelsBody, replyText,
+  chatCompletionBody, completionBody, embeddingsBody, embeddingVector, errorBody, modelsBody, replyText, responseObjectBody,
 } from './responses.ts';
 import { SlotQueue } from './slotQueue.ts';
 
@@ -12,7 +12,7 @@ export { parseSimulatorArgs, SimulatorArgsError } from './parseSimulatorArgs.ts'
 export type { SimulatorOptions } from './options.ts';
 
 export interface SimulatorStats {
-  /** Inference requests received (POSTs to the three endpoints), whatever their outcome. */
+  /** Inference requests received (POSTs to the inference endpoints), whatever their outcome. */
   requests: number;
   /** Requests holding a slot right now. */
   inFlight: number;
@@ -37,12 +37,13 @@ const DEFAULT_COMPLETION_TOKENS = 16;
 const DEFAULT_EMBEDDING_DIMENSIONS = 64;
 const MAX_EMBEDDING_DIMENSIONS = 4096;
 
-type Endpoint = 'chat' | 'completions' | 'embeddings';
+type Endpoint = 'chat' | 'completions' | 'embeddings' | 'responses';
 /** A Map, not an object literal: a path like /constructor must not find Object.prototype's members. */
 const ENDPOINT_BY_PATH = new Map<string, Endpoint>([
   ['/v1/chat/completions', 'chat'],
   ['/v1/completions', 'completions'],
   ['/v1/embeddings', 'embeddings'],
+  ['/v1/responses', 'responses'],
 ]);
 
 /** A request accepted for processing: what it will answer, worked out before it waits for a slot. */
@@ -129,11 +130,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (endpoint === 'chat' && (!Array.isArray(body.messages) || body.messages.length === 0)) {
       return send(res, 400, errorBody("'messages' must be a non-empty array.", 'invalid_request_error', 'missing_required_parameter', 'messages'));
     }
+    if (endpoint === 'responses' && typeof body.input !== 'string' && !Array.isArray(body.input)) {
+      return send(res, 400, errorBody("'input' is required: a string or an array of input items.", 'invalid_request_error', 'missing_required_parameter', 'input'));
+    }
     if (endpoint === 'embeddings' && body.input === undefined) {
       return send(res, 400, errorBody("'input' is required.", 'invalid_request_error', 'missing_required_parameter', 'input'));
     }
     // A real server refuses an impossible parameter with 400; tests use it for requests that must fail for good.
-    for (const key of ['max_tokens', 'max_completion_tokens'] as const) {
+    for (const key of ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const) {
       const v = body[key];
       if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
         return send(res, 400, errorBody(`Invalid '${key}': expected a non-negative integer, got ${JSON.stringify(v)}.`, 'invalid_request_error', 'invalid_value', key));
@@ -207,6 +211,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       const { tokens } = inputText(body.input);
       return embeddingsBody(model, inputs.map((t) => embeddingVector(t, dims, base64)), tokens);
     }
+    if (job.endpoint === 'responses') {
+      const text = responsesInputText(body.input);
+      const input = estimateTokens(text);
+      const cut = typeof body.max_output_tokens === 'number';
+      return responseObjectBody(`resp_sim${job.seq}`, model, replyText(hashText(text), job.completionTokens), cut, { input_tokens: input, output_tokens: job.completionTokens });
+    }
     const finishReason = typeof body.max_tokens === 'number' || typeof body.max_completion_tokens === 'number' ? 'length' : 'stop';
     if (job.endpoint === 'chat') {
       const text = chatInputText(body.messages);
@@ -255,7 +265,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 }
 
 function completionTokens(body: Record<string, unknown>): number {
-  const max = body.max_completion_tokens ?? body.max_tokens;
+  const max = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens;
   return typeof max === 'number' && max >= 1 ? Math.floor(max) : DEFAULT_COMPLETION_TOKENS;
 }
 

@@ -1,31 +1,43 @@
 import { useEffect, useState } from 'react';
 
+/** Longer than a double-click: the second click of one gesture lands on a confirm that is not armed yet. */
+const ARMING_MS = 700;
+
 /**
  * A destructive button that asks once in place ("Confirm remove" / "Keep") instead of a modal dialog,
- * which the sandboxed window and screen readers both handle badly.
+ * which the sandboxed window and screen readers both handle badly. The confirm step is a separate click
+ * that only counts once it has been on screen for a moment, so a single click, a double-click or a held
+ * Enter key never triggers the action by itself.
  */
-export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: {
+export function ConfirmButton({ label, confirmLabel, onConfirm, disabled, className = 'btn btn--small' }: {
   label: string;
   confirmLabel: string;
   onConfirm: () => void;
   disabled?: boolean;
+  className?: string;
 }) {
   const [asking, setAsking] = useState(false);
+  const [armed, setArmed] = useState(false);
   useEffect(() => {
     if (!asking) return;
-    const timer = setTimeout(() => setAsking(false), 6000);
-    return () => clearTimeout(timer);
+    setArmed(false);
+    const arm = setTimeout(() => setArmed(true), ARMING_MS);
+    const expire = setTimeout(() => setAsking(false), 6000);
+    return () => {
+      clearTimeout(arm);
+      clearTimeout(expire);
+    };
   }, [asking]);
   if (!asking) {
     return (
-      <button type="button" className="btn btn--small" disabled={disabled} onClick={() => setAsking(true)}>
+      <button type="button" className={className} disabled={disabled} onClick={() => setAsking(true)}>
         {label}
       </button>
     );
   }
   return (
     <span className="confirm">
-      <button type="button" className="btn btn--small btn--danger" autoFocus onClick={() => { setAsking(false); onConfirm(); }}>
+      <button type="button" className="btn btn--small btn--danger" disabled={!armed || disabled} onClick={() => { setAsking(false); onConfirm(); }}>
         {confirmLabel}
       </button>
       <button type="button" className="btn btn--small btn--ghost" onClick={() => setAsking(false)}>

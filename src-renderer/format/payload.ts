@@ -22,6 +22,9 @@ export function summarizeRequest(request: unknown): string {
   }
   if (typeof body.prompt === 'string') return body.prompt;
   if (typeof body.input === 'string') return body.input;
+  // A /v1/responses request's input items are messages: show the last one's text, as for chat.
+  const lastItem = Array.isArray(body.input) ? body.input[body.input.length - 1] : undefined;
+  if (isObject(lastItem) && 'content' in lastItem) return textOf(lastItem.content) ?? compactJson(lastItem);
   if (Array.isArray(body.input)) return `${body.input.length} inputs`;
   return compactJson(body);
 }
@@ -35,6 +38,12 @@ export function summarizeResponse(response: unknown): string {
     const choice = body.choices[0];
     if (isObject(choice.message)) return textOf(choice.message.content) ?? compactJson(choice.message);
     if (typeof choice.text === 'string') return choice.text;
+  }
+  if (body.object === 'response' && Array.isArray(body.output)) {
+    const text = body.output
+      .map((item) => (isObject(item) && item.type === 'message' ? textOf(item.content) : null))
+      .filter(Boolean).join(' ');
+    return text || compactJson(body.output);
   }
   if (Array.isArray(body.data) && isObject(body.data[0]) && Array.isArray(body.data[0].embedding)) {
     return `embedding [${body.data[0].embedding.length}]`;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ChangeFeed } from '../../src-main/core/events/changeFeed.ts';
 import { NodeService } from '../../src-main/core/nodes/nodeService.ts';
 import { openDatabase } from '../../src-main/core/store/database.ts';
+import { testOperator } from '../support/testOperator.ts';
 import { freePort, startSshd, sshdUnavailableReason, type SshdInstance } from '../support/sshdHarness.ts';
 import type { BenchRow } from './benchRow.ts';
 
@@ -36,6 +37,7 @@ export async function runNodesBench(): Promise<BenchRow[]> {
     // Only the benchmark probes: the periodic check would compete for the single rpc-server connection.
     probeIntervalMs: 3_600_000,
     checkOnStart: false,
+    operator: testOperator(),
   });
   let budget: NodeJS.Timeout | undefined;
   const work = async (): Promise<BenchRow[]> => {

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import type { BatchSummary } from '../../shared/batch.ts';
-import { api, chatLines, waitFor } from '../support/batchApi.ts';
+import { api, chatLines, submitText, waitFor } from '../support/batchApi.ts';
 import { NODE24, REPO, startCli, startSimulatorProcess, type Spawned } from '../support/processes.ts';
 import type { BenchRow } from './benchRow.ts';
 
@@ -184,7 +184,7 @@ export async function runRendererBench(): Promise<BenchRow[]> {
     await checkLongTaskObserver(page);
 
     // The load: one big batch, run as fast as the simulator and the engine go.
-    const big = await call('batches.submit', { name: `bench ${BIG}`, content: chatLines(BIG) });
+    const big = await submitText(serve.url, { name: `bench ${BIG}`, content: chatLines(BIG) });
     await waitFor('the big batch to get going', async () => {
       const b = await call('batches.get', { id: big.id });
       return b.status === 'in_progress' && done(b) >= 2_000 ? b : null;
@@ -196,7 +196,7 @@ export async function runRendererBench(): Promise<BenchRow[]> {
     const windowFrom = Date.now();
     let k = 0;
     while (Date.now() - windowFrom < SAMPLE_WINDOW_MS) {
-      const probe = await call('batches.submit', { name: `probe ${k}`, content: chatLines(1, { model: UNSERVED_MODEL, prefix: `probe${k}` }) });
+      const probe = await submitText(serve.url, { name: `probe ${k}`, content: chatLines(1, { model: UNSERVED_MODEL, prefix: `probe${k}` }) });
       const created = Date.now();
       lags.push({ kind: 'create', ms: (await seen(page, 'appeared', probe.id)) - created });
       await call('batches.cancel', { id: probe.id });

@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<() => Promise<BenchRow[]>>> = {
   gpu: async () => (await import('./gpuBench.ts')).runGpuBench,
   nodes: async () => (await import('./nodesBench.ts')).runNodesBench,
   renderer: async () => (await import('./rendererBench.ts')).runRendererBench,
+  window: async () => (await import('./windowBench.ts')).runWindowBench,
 };
 
 const args = process.argv.slice(2);

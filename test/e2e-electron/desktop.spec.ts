@@ -102,6 +102,7 @@ test('a running batch is cancelled and keeps its partial results', async () => {
   const cancel = page.getByRole('button', { name: 'Cancel batch' });
   await expect(cancel).toBeEnabled();
   await cancel.click();
+  await page.getByRole('button', { name: 'Confirm cancel' }).click();
   await expect(page.getByText('cancelled').first()).toBeVisible({ timeout: 30_000 });
   const [batch] = await invoke<BatchSummary[]>(page, 'batches.list', { status: 'failed' });
   expect(batch?.status).toBe('cancelled');

@@ -8,6 +8,7 @@ import { expect, test, type Page } from '@playwright/test';
 import OpenAI, { toFile } from 'openai';
 import type { BatchSummary } from '../../shared/batch.ts';
 import { REPO } from '../support/processes.ts';
+import { submitText } from '../support/batchApi.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { dropFileOnWindow, openWindow, rowSeenAt, watchRowsAppear } from './support/page.ts';
 
@@ -121,7 +122,7 @@ test('a good 2,000-request file dropped and submitted runs to 2000 / 2000 withou
   await page.goto(`${stack.url}/#/batches/${id}`);
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download results' }).click(),
+    page.getByRole('link', { name: 'Download results' }).click(),
   ]);
   const file = await download.path();
   const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -132,11 +133,13 @@ test('a good 2,000-request file dropped and submitted runs to 2000 / 2000 withou
   expect(first.response.body.choices.length).toBeGreaterThan(0);
   expect(first.error).toBeNull();
   expect((JSON.parse(lines[1999]!) as { custom_id: string }).custom_id).toBe('q-2000');
-  await expect(page.getByRole('status').filter({ hasText: /Downloaded .* \(2000 lines\)/ })).toBeVisible();
+  // A link to the engine's file, not a copy held by the page.
+  expect(download.url()).toBe(`${stack.url}/v1/files/${(await stack.call('batches.get', { id: id! })).outputFileId}/content`);
+  expect(download.suggestedFilename()).toBe(`${id}_output.jsonl`);
 });
 
 test('the Dashboard shows a running batch beside the GPU cards (the README screenshot)', async ({ page }) => {
-  const batch = await stack.call('batches.submit', { name: 'Nightly eval: 400 prompts', content: batchFile(400, SLOW) });
+  const batch = await submitText(stack.url, { name: 'Nightly eval: 400 prompts', content: batchFile(400, SLOW) });
   try {
     await openWindow(page, stack.url);
     const active = page.getByRole('list', { name: 'Active batches' }).locator(`[data-batch-id="${batch.id}"]`);
@@ -165,7 +168,11 @@ test('a running batch is cancelled from its page and keeps its partial results',
   // Some results in, most still to come.
   await expect.poll(async () => (await stack.call('batches.get', { id })).counts.completed, { timeout: 30_000 }).toBeGreaterThan(10);
 
+  // Cancelling is irreversible: the first click only asks; the batch runs on until the separate confirm.
   await page.getByRole('button', { name: 'Cancel batch' }).click();
+  await expect(page.getByRole('button', { name: 'Confirm cancel' })).toBeVisible();
+  expect((await stack.call('batches.get', { id })).status).toBe('in_progress');
+  await page.getByRole('button', { name: 'Confirm cancel' }).click();
   await expect(header.locator('[data-status]').first()).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
   await expect(page.getByRole('button', { name: 'Cancel batch' })).toBeDisabled();
 
@@ -181,7 +188,7 @@ test('a running batch is cancelled from its page and keeps its partial results',
   await expect(results.getByRole('row').filter({ hasText: 'q-1' }).first()).toContainText('succeeded');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download results' }).click(),
+    page.getByRole('link', { name: 'Download results' }).click(),
   ]);
   const lines = fs.readFileSync(await download.path(), 'utf8').split('\n').filter((l) => l.trim() !== '');
   expect(lines).toHaveLength(after.counts.completed);
@@ -238,8 +245,8 @@ test('a batch created through the HTTP API by another client appears in the open
   await watchRowsAppear(page);
   const created: string[] = [];
   try {
-    // A script using the contract over POST /api/batches.submit.
-    const viaContract = await stack.call('batches.submit', { name: 'from a script', content: batchFile(30, SLOW) });
+    // A script doing what the window does: the file streamed to POST /v1/files, validated, submitted by id.
+    const viaContract = await submitText(stack.url, { name: 'from a script', content: batchFile(30, SLOW) });
     const returnedAt = Date.now();
     created.push(viaContract.id);
     await expect(await batchRow(page, viaContract.id)).toBeVisible();

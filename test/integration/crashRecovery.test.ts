@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src-main/simulator/simulator.ts';
-import { api, chatLines, waitFor } from '../support/batchApi.ts';
+import { api, chatLines, downloadLines, submitText, waitFor } from '../support/batchApi.ts';
 import { startServe, type Spawned } from '../support/processes.ts';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
@@ -27,7 +27,7 @@ describe('crash recovery', () => {
     const N = 3000;
     serve = await startServe(['--data-dir', dataDir, '--backend', sim.url]);
     const call = api(serve.url);
-    const batch = await call('batches.submit', { name: 'crash.jsonl', content: chatLines(N) });
+    const batch = await submitText(serve.url, { name: 'crash.jsonl', content: chatLines(N) });
 
     await waitFor('a third of the batch done', async () => (await call('batches.get', { id: batch.id })).counts.completed >= N / 3, 60_000, 20);
     await serve.kill('SIGKILL');
@@ -48,7 +48,7 @@ describe('crash recovery', () => {
     }, 90_000);
     expect(done.counts).toEqual({ total: N, completed: N, failed: 0 });
 
-    const out = (await call2('batches.download', { id: batch.id, kind: 'output' })).content.trim().split('\n').map((l) => JSON.parse(l));
+    const out = (await downloadLines(serve.url, batch.outputFileId!)).map((l) => JSON.parse(l) as { custom_id: string; response: { body: { id: string } } });
     const ids = out.map((l) => l.custom_id);
     expect(ids).toHaveLength(N);
     expect(new Set(ids).size).toBe(N);

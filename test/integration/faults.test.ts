@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chatLines, waitFor } from '../support/batchApi.ts';
+import { api, chatLines, downloadLines, submitText, waitFor } from '../support/batchApi.ts';
 import { startServe, startSimulatorProcess, type Spawned } from '../support/processes.ts';
 import { getFreePort } from '../support/freePort.ts';
 
@@ -27,7 +27,7 @@ describe('transient faults and a backend outage', () => {
     const call = api(serve.url);
     // Three requests the backend refuses for good (400): they must fail with their reason, the rest must not.
     const content = chatLines(N, { extra: (i) => (i === 10 || i === 700 || i === 1400 ? { max_tokens: -5 } : {}) });
-    const batch = await call('batches.submit', { name: 'faults.jsonl', content });
+    const batch = await submitText(serve.url, { name: 'faults.jsonl', content });
     await waitFor('a few hundred done', async () => (await call('batches.get', { id: batch.id })).counts.completed >= 300, 60_000, 50);
 
     await sim!.kill('SIGKILL');
@@ -50,8 +50,8 @@ describe('transient faults and a backend outage', () => {
     expect(done.counts.total).toBe(N);
     expect(done.counts.completed + done.counts.failed).toBe(N);
     expect(done.counts.failed).toBe(3);
-    const out = (await call('batches.download', { id: batch.id, kind: 'output' })).content.trim().split('\n').map((l) => JSON.parse(l).custom_id);
-    const errs = (await call('batches.download', { id: batch.id, kind: 'error' })).content.trim().split('\n').map((l) => JSON.parse(l));
+    const out = (await downloadLines(serve.url, batch.outputFileId!)).map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
+    const errs = (await downloadLines(serve.url, batch.errorFileId!)).map((l) => JSON.parse(l) as { custom_id: string; error: { message: string } });
     expect(new Set([...out, ...errs.map((e) => e.custom_id)]).size).toBe(N);
     expect(errs.map((e) => e.custom_id)).toEqual(['req-10', 'req-700', 'req-1400']);
     for (const e of errs) expect(e.error.message).toMatch(/HTTP 400 .*not retried/);

@@ -82,7 +82,7 @@ describe('HTTP API boundaries', () => {
     const cases: [string, Parameters<typeof raw>[1], number][] = [
       ['/v1/batches', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'not json' }, 400],
       ['/v1/batches', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' }, 400],
-      ['/v1/batches', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input_file_id":"f","endpoint":"/v1/chat/completions","completion_window":"1h"}' }, 400],
+      ['/v1/batches', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input_file_id":"f","endpoint":"/v1/chat/completions","completion_window":"forever"}' }, 400],
       ['/v1/batches', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }, 400],
       ['/v1/batches?limit=0', {}, 400],
       ['/v1/batches?after=batch_missing', {}, 400],

@@ -97,7 +97,7 @@ describe('simulated OpenAI-compatible backend', () => {
       const stream = await request(agent, s.url, 'POST', '/v1/chat/completions', chat({ stream: true }));
       expect(stream.status).toBe(400);
 
-      const unknownPath = await request(agent, s.url, 'POST', '/v1/responses', chat());
+      const unknownPath = await request(agent, s.url, 'POST', '/v1/images/generations', chat());
       expect(unknownPath.status).toBe(404);
       expect(JSON.parse(unknownPath.body).error).toBeDefined();
       expect((await request(agent, s.url, 'POST', '/constructor', chat())).status).toBe(404);

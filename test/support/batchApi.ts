@@ -33,3 +33,36 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/**
+ * What the window does with a dropped file, over HTTP: the file streamed to `POST /v1/files` as the raw body,
+ * validated once (`files.validate`), then submitted by its id. Returns the report and, when good, the batch.
+ */
+export async function uploadFile(server: string, name: string, content: string | Uint8Array<ArrayBuffer>, token?: string): Promise<{ id: string; bytes: number }> {
+  const res = await fetch(`${server}/v1/files?purpose=batch&filename=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: content,
+  });
+  if (res.status !== 200) throw new Error(`upload of ${name} failed: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; bytes: number };
+}
+
+export async function submitText(
+  server: string,
+  input: { name: string; content: string; model?: string; priority?: number },
+  token?: string,
+): Promise<RequestOutput<'batches.submit'>> {
+  const call = api(server, token);
+  const file = await uploadFile(server, input.name, input.content, token);
+  const report = await call('files.validate', { fileId: file.id });
+  if (!report.ok) throw new Error(`${input.name} is not valid: ${report.errors.slice(0, 3).map((e) => e.message).join('; ')}`);
+  return call('batches.submit', { fileId: file.id, name: input.name, priority: input.priority ?? 0, ...(input.model ? { model: input.model } : {}) });
+}
+
+/** A batch's output or error file as the window's link downloads it: `GET /v1/files/{id}/content`. */
+export async function downloadLines(server: string, fileId: string, token?: string): Promise<string[]> {
+  const res = await fetch(`${server}/v1/files/${fileId}/content`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (res.status !== 200) throw new Error(`download of ${fileId} failed: HTTP ${res.status} ${await res.text()}`);
+  return (await res.text()).split('\n').filter((l) => l.trim() !== '');
+}

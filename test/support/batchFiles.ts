@@ -146,7 +146,7 @@ export const BAD_CORPUS: readonly BadCase[] = [
   {
     name: 'wrong-url',
     description: 'an unsupported endpoint',
-    content: text([line(0), line(1), line(2, (r) => { r.url = '/v1/responses'; })]),
+    content: text([line(0), line(1), line(2, (r) => { r.url = '/v1/images/generations'; })]),
     expected: [{ line: 3, code: 'invalid_url' }],
   },
   {

@@ -49,6 +49,12 @@ export interface SshdOptions {
   rpcServerArgs?: string[];
   /** Allow password logins (for the wrong-password test). */
   passwordAuth?: boolean;
+  /** Run sshd inside this network namespace (`ip netns exec`), listening on `listenAddress` (see test/support/netns). */
+  netns?: string;
+  /** Default 127.0.0.1; with `netns`, the namespace's address. */
+  listenAddress?: string;
+  /** Default: a free local port (with `netns`, 22 is natural: the namespace has its own ports). */
+  port?: number;
 }
 
 export interface SshdInstance {
@@ -69,6 +75,10 @@ export interface SshdInstance {
   cutConnections(): void;
   /** Restarts sshd on the same port with a new host key (a reinstalled or impersonated node). */
   rotateHostKey(): Promise<void>;
+  /** Kills only the listening sshd: new logins fail, open sessions live on (as after `systemctl stop ssh`). */
+  killListener(): Promise<void>;
+  /** Starts sshd again on the same address, port and host key (after killListener). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,7 +118,7 @@ function childPids(pid: number): number[] {
   return out;
 }
 
-function waitForBanner(port: number, proc: ChildProcess, log: string[], timeoutMs = 10_000): Promise<void> {
+function waitForBanner(host: string, port: number, proc: ChildProcess, log: string[], timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
@@ -116,7 +126,7 @@ function waitForBanner(port: number, proc: ChildProcess, log: string[], timeoutM
         reject(new Error(`sshd exited with status ${proc.exitCode} before listening:\n${log.join('\n')}`));
         return;
       }
-      const s = net.connect(port, '127.0.0.1');
+      const s = net.connect(port, host);
       s.once('data', (d) => {
         s.destroy();
         if (d.toString().startsWith('SSH-')) resolve();
@@ -125,7 +135,7 @@ function waitForBanner(port: number, proc: ChildProcess, log: string[], timeoutM
       s.once('error', () => retry());
     };
     const retry = () => {
-      if (Date.now() > deadline) reject(new Error(`sshd did not listen on 127.0.0.1:${port} within ${timeoutMs} ms:\n${log.join('\n')}`));
+      if (Date.now() > deadline) reject(new Error(`sshd did not listen on ${host}:${port} within ${timeoutMs} ms:\n${log.join('\n')}`));
       else setTimeout(attempt, 50);
     };
     attempt();
@@ -151,12 +161,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdInstance
   keygen(userKey, 'batchdeck-test-user');
   fs.copyFileSync(`${userKey}.pub`, path.join(dir, 'authorized_keys'));
 
-  const port = await freePort();
+  const host = options.listenAddress ?? '127.0.0.1';
+  const port = options.port ?? await freePort();
   const config = path.join(dir, 'sshd_config');
   const sessionPath = [binDir, '/usr/local/bin', '/usr/bin', '/bin'].join(':');
   fs.writeFileSync(config, [
     `Port ${port}`,
-    'ListenAddress 127.0.0.1',
+    `ListenAddress ${host}`,
     `HostKey ${hostKey}`,
     'PidFile none',
     `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
@@ -179,12 +190,16 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdInstance
   const log: string[] = [];
   let proc: ChildProcess;
   const launch = async (): Promise<void> => {
-    proc = spawn(SSHD_PATH, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // `ip netns exec` execs sshd in place, so proc.pid is sshd's own pid either way.
+    const argv = [SSHD_PATH, '-D', '-e', '-f', config];
+    proc = options.netns
+      ? spawn('ip', ['netns', 'exec', options.netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr!.on('data', (d: Buffer) => {
       for (const line of d.toString().split('\n')) if (line) log.push(line);
       if (log.length > 500) log.splice(0, log.length - 500);
     });
-    await waitForBanner(port, proc, log);
+    await waitForBanner(host, port, proc, log);
   };
   await launch();
 
@@ -201,7 +216,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdInstance
   };
 
   const instance: SshdInstance = {
-    host: '127.0.0.1',
+    host,
     port,
     user,
     keyPath: userKey,
@@ -214,6 +229,18 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdInstance
       for (const child of childPids(proc.pid!)) {
         try { process.kill(child, 'SIGKILL'); } catch { /* gone */ }
       }
+    },
+    async killListener() {
+      const p = proc;
+      if (p.exitCode !== null || p.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        p.once('exit', () => resolve());
+        p.kill('SIGKILL');
+      });
+    },
+    async restart() {
+      if (proc.exitCode === null && proc.signalCode === null) return;
+      await launch();
     },
     async rotateHostKey() {
       await killSshd();

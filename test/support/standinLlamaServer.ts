@@ -179,7 +179,12 @@ export async function runStandinLlamaServer(o: StandinLlamaOptions): Promise<voi
       o.log(`main: couldn't bind HTTP server socket, hostname: ${o.host}, port: ${o.port}: ${err.message}`);
       process.exit(1);
     });
-    server.listen(o.port, o.host, () => resolve());
+    server.listen(o.port, o.host, () => {
+      // --port 0 (as replicas start it): report the port the kernel chose, as the real llama-server does.
+      const addr = server.address();
+      if (addr && typeof addr === 'object') o.port = addr.port;
+      resolve();
+    });
   });
   o.log(`main: HTTP server is listening, hostname: ${o.host}, port: ${o.port}, http threads: 1`);
   o.log('main: loading model');

@@ -12,6 +12,8 @@ export interface LiveBackend {
   health: BackendInfo['health'];
   models: string[];
   inFlight: number;
+  /** Successful answers since the engine started; the executor counts them. */
+  requestsServed: number;
   lastError: string | null;
   lastCheckedAt: number | null;
   probing: boolean;
@@ -36,6 +38,7 @@ export class BackendRegistry {
   private readonly repo: BackendsRepo;
   private readonly backends = new Map<string, LiveBackend>();
   private readonly onChange: (b: BackendInfo) => void;
+  private readonly servedPushed = new WeakMap<LiveBackend, number>();
   private readonly onRemove: (id: string) => void;
   private readonly onHealthChange: (b: LiveBackend) => void;
   private readonly defaultConcurrency: () => number;
@@ -70,12 +73,17 @@ export class BackendRegistry {
   }
 
   private live(row: BackendRow): LiveBackend {
-    return { row, client: new InferenceClient(row.base_url, row.max_concurrency), health: 'unknown', models: [], inFlight: 0, lastError: null, lastCheckedAt: null, probing: false };
+    return { row, client: new InferenceClient(row.base_url, row.max_concurrency), health: 'unknown', models: [], inFlight: 0, requestsServed: 0, lastError: null, lastCheckedAt: null, probing: false };
   }
 
   private tick(): void {
     const now = Date.now();
     for (const b of this.backends.values()) {
+      // Each backend's share of the work, pushed live (twice a second at most), not only on health changes.
+      if (b.requestsServed !== this.servedPushed.get(b)) {
+        this.servedPushed.set(b, b.requestsServed);
+        this.onChange(this.info(b));
+      }
       if (b.probing || !b.row.enabled) continue;
       const every = b.health === 'up' ? UP_PROBE_MS : DOWN_PROBE_MS;
       if (b.lastCheckedAt === null || now - b.lastCheckedAt >= every) void this.probe(b);
@@ -104,6 +112,7 @@ export class BackendRegistry {
       lastCheckedAt: b.lastCheckedAt,
       models: b.models,
       inFlight: b.inFlight,
+      requestsServed: b.requestsServed,
       simulated: !!b.row.simulated,
     };
   }
@@ -160,6 +169,9 @@ export class BackendRegistry {
     if (patch.kind !== undefined) row.kind = patch.kind;
     if (patch.baseUrl !== undefined) row.base_url = normalizeBaseUrl(patch.baseUrl);
     if (patch.apiKey !== undefined) row.api_key = patch.apiKey;
+    // The stored key belongs to the server it was given for: whoever may edit a backend must not be able
+    // to send it to a URL of their choice. A new URL keeps a key only when the same update supplies one.
+    else if (row.base_url !== b.row.base_url) row.api_key = null;
     if (patch.maxConcurrency !== undefined) row.max_concurrency = patch.maxConcurrency;
     if (patch.enabled !== undefined) row.enabled = patch.enabled ? 1 : 0;
     if (row.base_url !== b.row.base_url) {

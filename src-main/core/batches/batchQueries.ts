@@ -8,13 +8,14 @@ import type { FilesRepo } from '../store/filesRepo.ts';
 import { RequestStateCode, type RequestRow, type RequestsRepo } from '../store/requestsRepo.ts';
 import { summarize } from './batchSummary.ts';
 import type { Executor } from './executor.ts';
+import type { QueueLimits } from './queueLimits.ts';
 import { resultLine } from './resultLines.ts';
 
 const STATE_NAMES = ['pending', 'succeeded', 'failed', 'cancelled'] as const;
 
 /** Read-only views of batches for the window, the HTTP API and the CLI. */
 export class BatchQueries {
-  private readonly o: { batches: BatchesRepo; requests: RequestsRepo; events: EventsRepo; files: FilesRepo; executor: () => Executor };
+  private readonly o: { batches: BatchesRepo; requests: RequestsRepo; events: EventsRepo; files: FilesRepo; executor: () => Executor; limits: QueueLimits };
   constructor(o: BatchQueries['o']) {
     this.o = o;
   }
@@ -102,8 +103,11 @@ export class BatchQueries {
     const requestsAhead = ahead.reduce((n, r) => n + r.pendingCount() + r.inFlight.size, 0);
     const rate = ex.activeRuns.reduce((n, r) => n + r.meter.rates().requestsPerSecond, 0);
     const now = Date.now();
+    // Submit shows a full queue before the operator presses it, in the words creation would refuse with.
+    const queueLimit = this.o.limits.check(requestCount);
     if (rate <= 0) {
       return {
+        queueLimit,
         queuePosition: ahead.length + 1, requestsAhead,
         startAt: requestsAhead === 0 ? now : null, finishAt: null,
         basis: requestsAhead === 0 ? 'Nothing is queued ahead; no throughput measured yet to estimate the finish' : 'No throughput measured yet',
@@ -113,6 +117,7 @@ export class BatchQueries {
     return {
       queuePosition: ahead.length + 1, requestsAhead, startAt: Math.round(startAt), finishAt: Math.round(startAt + (requestCount / rate) * 1000),
       basis: `At the current ${rate.toFixed(0)} requests/s across active batches`,
+      queueLimit,
     };
   }
 }

@@ -1,19 +1,21 @@
 import fs from 'node:fs';
 import type { BatchLogEntry, BatchSummary, ValidationReport } from '../../../shared/batch.ts';
-import { ACTIVE_STATUSES } from '../../../shared/batch.ts';
+import { ACTIVE_STATUSES, completionWindowMs } from '../../../shared/batch.ts';
 import { ApiError } from '../../../shared/contract/index.ts';
 import type { ChangeFeed } from '../events/changeFeed.ts';
 import type { AlertSink } from '../events/alertSink.ts';
 import type { BatchRow, BatchesRepo } from '../store/batchesRepo.ts';
 import type { EventsRepo } from '../store/eventsRepo.ts';
-import type { FilesRepo } from '../store/filesRepo.ts';
+import type { FileRow, FilesRepo } from '../store/filesRepo.ts';
 import { newId } from '../store/ids.ts';
 import type { RequestsRepo } from '../store/requestsRepo.ts';
 import { BatchRun } from './batchRun.ts';
 import { summarize } from './batchSummary.ts';
+import { countRequestLines } from './countRequestLines.ts';
 import type { Executor } from './executor.ts';
 import type { FileStore } from './fileStore.ts';
 import { ingestFile } from './ingest/ingestFile.ts';
+import type { QueueLimits } from './queueLimits.ts';
 
 const PROGRESS_EVERY_MS = 250;
 
@@ -25,7 +27,12 @@ export interface CreateBatchInput {
   priority?: number;
   model?: string | undefined;
   name?: string | undefined;
+  /** The file's request count when already known (validated), for the queue limit on requests. */
+  requestCount?: number | undefined;
 }
+
+/** The code of every request an expired batch did not finish, as OpenAI writes it in the error file. */
+export const BATCH_EXPIRED = 'batch_expired';
 
 /** Batch lifecycle: create (validate + queue), pause, resume, cancel, retry failed, finalize, resume after a crash. */
 export class BatchService {
@@ -39,6 +46,8 @@ export class BatchService {
     feed: ChangeFeed;
     alerts: AlertSink;
     executor: () => Executor;
+    limits: QueueLimits;
+    clock: () => number;
   };
   private readonly dirty = new Set<string>();
   private progressTimer: NodeJS.Timeout | null = null;
@@ -54,6 +63,10 @@ export class BatchService {
     const row = this.o.batches.get(id);
     if (!row) throw new ApiError({ code: 'not_found', message: `No batch with id ${id}` });
     return row;
+  }
+
+  exists(id: string): boolean {
+    return this.o.batches.get(id) !== undefined;
   }
 
   summary(id: string): BatchSummary {
@@ -103,29 +116,85 @@ export class BatchService {
   }
 
   /** The desktop's submit: validates first and creates nothing when any line is bad. */
-  async submitContent(input: { name: string; content: string; model?: string | undefined; priority: number; metadata?: Record<string, string> | undefined }): Promise<BatchSummary> {
+  async submitContent(input: { name: string; content: string; model?: string | undefined; priority: number; metadata?: Record<string, string> | undefined; completionWindow?: string | undefined }): Promise<BatchSummary> {
+    // A full queue is said before the file is read: no point validating what cannot be queued.
+    this.o.limits.enforce(null);
     const report = await this.validateContent(input.name, input.content);
     if (!report.ok) {
       const first = report.errors.slice(0, 5).map((e) => (e.line !== null ? `line ${e.line}: ${e.message}` : e.message)).join('; ');
       throw new ApiError({ code: 'invalid_input', message: `${input.name} has ${report.errors.length} error(s); nothing was queued. ${first}`, issues: report.errors.map((e) => ({ path: e.line !== null ? `line ${e.line}` : '(file)', message: e.message })) });
     }
     const file = this.o.fileStore.saveText(input.name, 'batch', input.content);
-    return this.create({ inputFileId: file.id, endpoint: report.endpoint ?? '/v1/chat/completions', model: input.model, priority: input.priority, metadata: input.metadata, name: input.name });
+    try {
+      return this.create({
+        inputFileId: file.id, endpoint: report.endpoint ?? '/v1/chat/completions', model: input.model, priority: input.priority, metadata: input.metadata,
+        name: input.name, completionWindow: input.completionWindow, requestCount: report.lineCount,
+      });
+    } catch (err) {
+      const saved = this.o.files.get(file.id);
+      if (saved) this.o.fileStore.remove(saved);
+      throw err;
+    }
+  }
+
+  /**
+   * create() for an uploaded file whose size in requests is not known yet: with a limit on queued requests,
+   * its lines are counted first (streamed) so that the limit is enforced when the batch is created.
+   */
+  async createChecked(input: CreateBatchInput): Promise<BatchSummary> {
+    if (input.requestCount === undefined && this.o.limits.requestLimitEnabled) {
+      this.o.limits.enforce(null);
+      const file = this.o.files.get(input.inputFileId);
+      if (file?.path) input = { ...input, requestCount: await countRequestLines(file.path) };
+    }
+    return this.create(input);
   }
 
   /** OpenAI's create: the batch exists at once (validating); validation and queuing run in a worker thread. */
   create(input: CreateBatchInput): BatchSummary {
-    const file = this.o.files.get(input.inputFileId);
-    if (!file || file.kind !== 'upload' || !file.path) throw new ApiError({ code: 'not_found', message: `No input file with id ${input.inputFileId}` });
+    const file = this.inputFile(input.inputFileId);
+    const row = this.newRow(newId('batch'), input, file.id, file.filename);
+    this.o.batches.insert(row);
+    this.log(row.id, 'info', `Created from ${file.filename} (${file.bytes} bytes) for ${input.endpoint}; validating`);
+    this.startIngest(row.id, file.path, input.model);
+    return this.emitNow(row.id);
+  }
+
+  /**
+   * The window's submit: the file was validated and its requests written under `batchId` already
+   * (PreparedUploads), so the batch is created queued, without reading the file again.
+   */
+  createIngested(batchId: string, input: CreateBatchInput & { total: number; fileModel: string | null }): BatchSummary {
+    const file = this.inputFile(input.inputFileId);
+    const row = this.newRow(batchId, input, file.id, file.filename);
+    row.total = input.total;
+    row.model = input.model ?? input.fileModel;
+    this.o.batches.insert(row);
+    this.o.batches.setStatus(batchId, 'queued');
+    this.log(batchId, 'info', `Created from ${file.filename} (${file.bytes} bytes, validated on upload): ${input.total} requests for model ${row.model}; queued`);
+    this.activate(batchId);
+    return this.summary(batchId);
+  }
+
+  private inputFile(fileId: string): FileRow & { path: string } {
+    const file = this.o.files.get(fileId);
+    if (!file || file.kind !== 'upload' || !file.path) throw new ApiError({ code: 'not_found', message: `No input file with id ${fileId}` });
+    return file as FileRow & { path: string };
+  }
+
+  private newRow(id: string, input: CreateBatchInput, fileId: string, filename: string): BatchRow {
+    const window = input.completionWindow ?? '24h';
+    const windowMs = completionWindowMs(window);
+    if (windowMs === null) throw new ApiError({ code: 'invalid_input', message: `completion_window ${JSON.stringify(window)} is not supported: use 24h (OpenAI), or a number with m, h or d from 1m to 30d, such as 30m, 6h or 7d` });
+    this.o.limits.enforce(input.requestCount ?? (input as { total?: number }).total ?? null);
     const now = Date.now();
-    const id = newId('batch');
-    const row: BatchRow = {
+    return {
       id,
       seq: this.o.batches.nextSeq(),
-      name: input.name ?? file.filename,
-      input_file_id: file.id,
+      name: input.name ?? filename,
+      input_file_id: fileId,
       endpoint: input.endpoint,
-      completion_window: input.completionWindow ?? '24h',
+      completion_window: window,
       model: input.model ?? null,
       status: 'validating',
       priority: input.priority ?? 0,
@@ -145,12 +214,9 @@ export class BatchService {
       failed_at: null,
       cancelling_at: null,
       cancelled_at: null,
-      expires_at: now + 24 * 3600 * 1000,
+      // Compared with the engine's clock (expireDue), which a test can move forward; Date.now everywhere else.
+      expires_at: now + windowMs,
     };
-    this.o.batches.insert(row);
-    this.log(id, 'info', `Created from ${file.filename} (${file.bytes} bytes) for ${input.endpoint}; validating`);
-    this.startIngest(id, file.path, input.model);
-    return this.emitNow(id);
   }
 
   private startIngest(id: string, filePath: string, modelOverride: string | undefined): void {
@@ -239,6 +305,43 @@ export class BatchService {
     const secs = row.in_progress_at ? ((row.completed_at ?? Date.now()) - row.in_progress_at) / 1000 : 0;
     this.log(run.id, counts.failed > 0 ? 'warn' : 'info', `Completed: ${counts.succeeded} succeeded, ${counts.failed} failed in ${secs.toFixed(1)} s`);
     this.emitNow(run.id);
+  }
+
+  // --- expiry ------------------------------------------------------------------------------------
+
+  /** Expires every batch past its expires_at that has not finished (ExpiryWatch calls this every second). */
+  expireDue(): void {
+    const now = this.o.clock();
+    for (const row of this.o.batches.withStatus(['queued', 'in_progress', 'paused'])) {
+      if (row.expires_at !== null && row.expires_at <= now) this.expire(row.id);
+    }
+  }
+
+  /**
+   * OpenAI's expiry: requests in flight are aborted, results already in stay in the output file, and every
+   * request not finished goes to the error file with code batch_expired. A batch still validating expires at
+   * the first check after it is queued.
+   */
+  expire(id: string): BatchSummary {
+    const row = this.row(id);
+    if (!['queued', 'in_progress', 'paused'].includes(row.status)) return this.summary(id);
+    const ex = this.o.executor();
+    const run = ex.run(id);
+    if (run) {
+      run.status = 'cancelling';
+      run.clearQueued();
+      ex.abortInFlight(run);
+      ex.flush();
+      ex.remove(id);
+    }
+    const at = Date.now();
+    const endedAt = new Date(row.expires_at ?? this.o.clock()).toISOString();
+    const n = this.o.requests.expirePending(id, BATCH_EXPIRED, `The batch's completion window (${row.completion_window}) ended at ${endedAt} before this request finished; it was not completed`, at);
+    const counts = this.o.requests.countByState(id);
+    this.o.batches.patch(id, { completed: counts.succeeded, failed: counts.failed });
+    this.o.batches.setStatus(id, 'expired', at);
+    this.log(id, 'warn', `Expired: the completion window of ${row.completion_window} ended; ${counts.succeeded} results kept in the output file, ${n} unfinished requests written to the error file as ${BATCH_EXPIRED}`);
+    return this.emitNow(id);
   }
 
   // --- operator actions -------------------------------------------------------------------------

@@ -25,6 +25,8 @@ export interface ExecutorOptions {
   hooks: ExecutorHooks;
   limits: () => { maxAttempts: number; requestTimeoutMs: number };
   retryLimits?: Partial<RetryLimits>;
+  /** Why work waits when another part of the engine knows better (the coordinator is down and recovering). */
+  waitingReason?: (run: BatchRun) => string | null;
 }
 
 /** How long a batch may have work and no backend to take it before the operator is told. */
@@ -162,9 +164,9 @@ export class Executor {
         setTimeout(() => this.schedulePump(), WAITING_ALERT_MS + 50).unref();
       } else if (now - run.waitingSince >= WAITING_ALERT_MS) {
         const all = this.opts.registry.all();
-        const why = all.length === 0
+        const why = this.opts.waitingReason?.(run) ?? (all.length === 0
           ? 'no backend is configured: add one under Backends (or start the built-in simulator)'
-          : `no healthy backend serves model ${run.model ?? '(any)'} (backends: ${all.map((b) => `${b.row.name} ${b.health}${b.models.length ? ` [${b.models.join(', ')}]` : ''}`).join('; ')})`;
+          : `no healthy backend serves model ${run.model ?? '(any)'} (backends: ${all.map((b) => `${b.row.name} ${b.health}${b.models.length ? ` [${b.models.join(', ')}]` : ''}`).join('; ')})`);
         this.opts.alerts.raise({ key: `batch:${run.id}:waiting`, severity: 'warning', source: 'batch', message: `Batch ${run.id} is waiting: ${why}` });
       }
     }
@@ -246,6 +248,7 @@ export class Executor {
   private onResponse(run: BatchRun, item: WorkItem, backend: LiveBackend, res: InferenceResponse, latencyMs: number): void {
     if (run.status === 'cancelling' || this.closed) return;
     if (res.statusCode >= 200 && res.statusCode < 300) {
+      backend.requestsServed++;
       const { usage, text } = readBody(res.body);
       this.finish(run, item, {
         batchId: run.id, idx: item.idx, state: RequestStateCode.succeeded, attempts: item.attempts, statusCode: res.statusCode,
@@ -333,12 +336,15 @@ function requestIdOf(res: InferenceResponse): string | null {
  */
 function readBody(body: string): { text: string; usage: { prompt: number | null; completion: number | null } } {
   try {
-    const u = (JSON.parse(body) as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
+    const u = (JSON.parse(body) as { usage?: Record<string, unknown> | null } | null)?.usage;
+    // Chat, completions and embeddings count prompt/completion tokens; /v1/responses counts input/output tokens.
+    const prompt = u?.prompt_tokens ?? u?.input_tokens;
+    const completion = u?.completion_tokens ?? u?.output_tokens;
     return {
       text: body,
       usage: {
-        prompt: typeof u?.prompt_tokens === 'number' ? u.prompt_tokens : null,
-        completion: typeof u?.completion_tokens === 'number' ? u.completion_tokens : null,
+        prompt: typeof prompt === 'number' ? prompt : null,
+        completion: typeof completion === 'number' ? completion : null,
       },
     };
   } catch {

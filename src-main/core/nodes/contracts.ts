@@ -11,3 +11,9 @@ export interface BackendRegistrar {
   registerCoordinator(input: { baseUrl: string; model: string }): Promise<void> | void;
   unregisterCoordinator(baseUrl: string): Promise<void> | void;
 }
+
+/**
+ * A line about the cluster for the operator: what failed and what Batchdeck did about it. The engine writes
+ * it to the cluster's event log and to the log of every batch that is running.
+ */
+export type ClusterLog = (level: 'info' | 'warn' | 'error', message: string) => void;

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CoordinatorInfo } from '../../../shared/nodes.ts';
 import type { BackendRegistrar } from './contracts.ts';
+import { exitCause } from './exitCause.ts';
 import { LineBuffer } from './lineBuffer.ts';
 
 /** What the coordinator was started with; kept so a restart can reuse it on the nodes still healthy. */
@@ -28,10 +29,18 @@ export interface CoordinatorOptions {
   healthIntervalMs?: number;
   /** How long start() waits for the HTTP server to answer before returning "starting". */
   startupWaitMs?: number;
+  /** SIGTERM, then SIGKILL after this long (a llama-server can hang in its shutdown). */
   stopTimeoutMs?: number;
+  /** While ready: how often /health is asked, and how long it may stay unanswered before the process counts as hung. */
+  watchIntervalMs?: number;
+  unresponsiveAfterMs?: number;
+  /** The process this engine runs (pid and HTTP port), or null when none: stored so a restarted engine finds it. */
+  onProcess?: (pid: number | null, port: number | null) => void;
 }
 
-const ACTIVE = new Set<CoordinatorInfo['state']>(['checking', 'starting', 'loading', 'ready', 'stopping']);
+const ACTIVE = new Set<CoordinatorInfo['state']>(['checking', 'starting', 'loading', 'ready', 'unresponsive', 'stopping']);
+/** States in which llama-server holds its rpc-servers' single connections: no probe may touch them. */
+const HOLDING = new Set<CoordinatorInfo['state']>(['starting', 'loading', 'ready', 'unresponsive', 'stopping']);
 
 export function expandHome(p: string): string {
   return p === '~' ? os.homedir() : p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p;
@@ -70,8 +79,16 @@ export class Coordinator {
   private registeredUrl: string | null = null;
   private exited: Promise<void> | null = null;
   private current: CoordinatorInfo = {
-    state: 'stopped', baseUrl: null, model: null, endpoints: [], pid: null, port: null, message: null, logTail: [], exitCode: null,
+    state: 'stopped', baseUrl: null, model: null, endpoints: [], pid: null, port: null, message: null, logTail: [], exitCode: null, recovery: null,
   };
+  /** Why this engine killed the process itself (it hung): the exit is then reported with this reason. */
+  private killedBecause: string | null = null;
+  /** When /health last answered 200 while ready. */
+  private lastHealthyAt = 0;
+  /** When llama-server last became ready (null before). */
+  readySince: number | null = null;
+  /** When the current llama-server was spawned: from then on it may hold its rpc-servers. */
+  spawnedAt = 0;
   spec: CoordinatorSpec | null = null;
 
   constructor(opts: CoordinatorOptions) {
@@ -88,6 +105,15 @@ export class Coordinator {
 
   usesNode(nodeId: string): boolean {
     return this.active && (this.spec?.nodeIds.includes(nodeId) ?? false);
+  }
+
+  /** llama-server holds this node's rpc-server (its connection is open or may be): never probe it then. */
+  holdsNode(nodeId: string): boolean {
+    return HOLDING.has(this.current.state) && (this.spec?.nodeIds.includes(nodeId) ?? false);
+  }
+
+  setRecovery(recovery: string | null): void {
+    if (recovery !== this.current.recovery) this.update({ recovery });
   }
 
   /** Shown while the service probes the endpoints, before anything is spawned. */
@@ -113,6 +139,9 @@ export class Coordinator {
     }
     this.spec = spec;
     this.log.clear();
+    this.killedBecause = null;
+    this.readySince = null;
+    this.spawnedAt = Date.now();
     const file = expandHome(spec.llamaServerPath);
     const args = llamaServerArgs(spec, port);
     const baseUrl = `http://127.0.0.1:${port}/v1`;
@@ -137,7 +166,10 @@ export class Coordinator {
         resolve();
       });
     });
-    if (child.pid !== undefined) this.update({ pid: child.pid });
+    if (child.pid !== undefined) {
+      this.update({ pid: child.pid });
+      this.opts.onProcess?.(child.pid, port);
+    }
 
     const startedAt = Date.now();
     const readyDeadline = startedAt + (this.opts.readyTimeoutMs ?? 30 * 60_000);
@@ -148,6 +180,7 @@ export class Coordinator {
       if (this.child !== child) return;
       if (status === 200) {
         await this.becomeReady(child, baseUrl, port, spec);
+        if (this.child === child) this.watch(child, port);
         return;
       }
       if (status === 503 && this.current.state === 'starting') this.update({ state: 'loading', message: 'loading the model (/health answers 503)' });
@@ -179,11 +212,51 @@ export class Coordinator {
     await this.unregister();
     const exited = this.exited;
     child.kill('SIGTERM');
-    const kill = setTimeout(() => child.kill('SIGKILL'), this.opts.stopTimeoutMs ?? 10_000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), this.opts.stopTimeoutMs ?? 5_000);
     await exited;
     clearTimeout(kill);
     if (reason) this.update({ state: 'error', message: `llama-server stopped: ${reason}` });
     return this.info();
+  }
+
+  /**
+   * While ready, /health keeps being asked: a llama-server that hangs (or whose HTTP side stopped) still
+   * holds requests in flight. When it has not answered for `unresponsiveAfterMs` it is unregistered (its
+   * in-flight requests go back to the queue without spending attempts), killed, and reported as an exit.
+   */
+  private watch(child: ChildProcess, port: number): void {
+    this.lastHealthyAt = Date.now();
+    const every = this.opts.watchIntervalMs ?? 1_000;
+    const limit = this.opts.unresponsiveAfterMs ?? 4_000;
+    const tick = async (): Promise<void> => {
+      this.healthTimer = null;
+      const gone = () => this.child !== child || this.current.state === 'stopping';
+      if (gone()) return;
+      const status = await healthStatus(port, Math.min(2_000, limit));
+      if (gone()) return;
+      const now = Date.now();
+      if (status === 200) {
+        this.lastHealthyAt = now;
+      } else if (now - this.lastHealthyAt >= limit) {
+        const seen = status === null ? 'no answer' : `HTTP ${status}`;
+        void this.killHung(child, `llama-server stopped answering /health for ${Math.round((now - this.lastHealthyAt) / 1000)} s (${seen}) while its process ran (pid ${child.pid})`);
+        return;
+      }
+      this.healthTimer = setTimeout(() => void tick(), every);
+    };
+    this.healthTimer = setTimeout(() => void tick(), every);
+  }
+
+  private async killHung(child: ChildProcess, reason: string): Promise<void> {
+    if (this.child !== child) return;
+    this.killedBecause = reason;
+    this.update({ state: 'unresponsive', message: `${reason}; killing it (SIGTERM, then SIGKILL after ${Math.round((this.opts.stopTimeoutMs ?? 5_000) / 1000)} s)` });
+    await this.unregister();
+    const exited = this.exited;
+    child.kill('SIGTERM');
+    const kill = setTimeout(() => child.kill('SIGKILL'), this.opts.stopTimeoutMs ?? 5_000);
+    await exited;
+    clearTimeout(kill);
   }
 
   private async becomeReady(child: ChildProcess, baseUrl: string, port: number, spec: CoordinatorSpec): Promise<void> {
@@ -197,6 +270,7 @@ export class Coordinator {
       this.update({ state: 'ready', model, message: `ready, but registering it as a backend failed: ${(err as Error).message}` });
       return;
     }
+    this.readySince = Date.now();
     this.update({ state: 'ready', model, message: `ready on ${baseUrl} over ${spec.endpoints.length} node(s)` });
   }
 
@@ -217,6 +291,7 @@ export class Coordinator {
     if (this.healthTimer) clearTimeout(this.healthTimer);
     this.healthTimer = null;
     void this.unregister();
+    this.opts.onProcess?.(null, null);
     const status = exitStatus(code, signal);
     if (spawnError && (spawnError as NodeJS.ErrnoException).code === 'ENOENT') {
       this.update({
@@ -233,14 +308,12 @@ export class Coordinator {
       this.update({ state: 'stopped', pid: null, exitCode: status, message: null });
       return;
     }
-    // The first failure line near the end names the cause; what follows is usually "exiting" or a backtrace.
-    const lines = this.log.tail(8);
-    const telling = lines.find((l) => /abort|error|failed|crash|mismatch/i.test(l)) ?? lines[lines.length - 1] ?? '';
     const how = signal ? `${signal}, exit status ${status}` : `exit status ${status}`;
-    const info = this.update({
-      state: 'exited', pid: null, exitCode: status,
-      message: `llama-server exited unexpectedly (${how})${telling ? `: ${telling.trim()}` : ''}`,
-    });
+    const cause = exitCause(this.log.tail(60));
+    const message = this.killedBecause
+      ? `${this.killedBecause}; it was killed (${how})`
+      : `llama-server exited unexpectedly (${how})${cause ? `: ${cause}` : ''}`;
+    const info = this.update({ state: 'exited', pid: null, exitCode: status, message });
     if (this.spec) this.opts.onUnexpectedExit(info, this.spec);
   }
 
@@ -264,9 +337,9 @@ export class Coordinator {
   }
 }
 
-async function healthStatus(port: number): Promise<number | null> {
+async function healthStatus(port: number, timeoutMs = 2000): Promise<number | null> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
     return res.status;
   } catch {

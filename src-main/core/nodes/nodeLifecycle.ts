@@ -20,6 +20,12 @@ export interface LifecycleContext {
   alerts: AlertSink;
   startTimeoutMs: number;
   coordinatorUsesNode: (id: string) => boolean;
+  /**
+   * The coordinator holds this node's rpc-server (its single connection): then no probe may connect. A probe
+   * that times out leaves a dead connection in rpc-server's accept queue, which it takes (and writes to) as
+   * soon as the coordinator lets go. Returns since when it holds it, or null.
+   */
+  coordinatorHolds: (id: string) => number | null;
 }
 
 const LAN_WARNING = 'rpc-server has no authentication: anyone who can reach this address and port can use it ' +
@@ -108,7 +114,7 @@ async function markRunning(ctx: LifecycleContext, rt: NodeRuntime, session: SshS
   set(ctx, rt, {
     state: probe.busy ? 'busy' : 'running',
     pid,
-    probe,
+    probe: rt.probe ?? probe,
     logTail,
     wasRunning: false,
     message: probe.busy ? busyMessage(ctx, rt) : runningMessage(rt, note),
@@ -279,11 +285,46 @@ export async function refreshNode(ctx: LifecycleContext, rt: NodeRuntime): Promi
   }
 }
 
+export function clockTime(at: number): string {
+  return new Date(at).toTimeString().slice(0, 8);
+}
+
+/**
+ * Health of an rpc-server the coordinator holds, without touching its port: its process is alive (`kill -0`
+ * over SSH) and the SSH session answers. The UI keeps the last probe's version, latency and device memory.
+ */
+async function checkHeldNode(ctx: LifecycleContext, rt: NodeRuntime, session: SshSession, since: number): Promise<void> {
+  const port = rt.record.rpcPort;
+  const pid = rt.pid ?? (await remoteStatus(session, port)).pid;
+  const alive = pid !== null && (await isAlive(session, port, pid));
+  if (alive) {
+    ctx.alerts.clear(downAlertKey(rt.record.id));
+    rt.heldSince = since;
+    set(ctx, rt, {
+      state: 'busy', pid, wasRunning: false,
+      probe: rt.heldProbe(`not probed: the coordinator holds rpc-server's single connection since ${clockTime(since)}`),
+      message: `held by the coordinator since ${clockTime(since)} (process ${pid} alive; not probed while held)`,
+    });
+    return;
+  }
+  rt.heldSince = null;
+  const logTail = await readLogTail(session, port, 20);
+  const message = `${rt.where}: rpc-server stopped unexpectedly under the coordinator${pid ? ` (pid ${pid} is gone)` : ''}. Its log tail is below.`;
+  set(ctx, rt, { state: 'error', message, logTail, pid: null, wasRunning: false });
+  ctx.alerts.raise({ key: downAlertKey(rt.record.id), severity: 'critical', source: 'node', message });
+}
+
 /** The periodic health check of a node that should be running. */
 export async function checkNode(ctx: LifecycleContext, rt: NodeRuntime): Promise<void> {
   const session = await connect(ctx, rt);
   try {
     await rt.ensureEndpoint(session);
+    const heldSince = ctx.coordinatorHolds(rt.record.id);
+    if (heldSince !== null) {
+      await checkHeldNode(ctx, rt, session, heldSince);
+      return;
+    }
+    rt.heldSince = null;
     const probe = await rt.runProbe(session);
     if (probe.ok || probe.busy) {
       if (rt.state !== 'running' && rt.state !== 'busy') {
@@ -295,7 +336,7 @@ export async function checkNode(ctx: LifecycleContext, rt: NodeRuntime): Promise
       const keep = rt.state === 'running' && probe.ok;
       set(ctx, rt, {
         state: probe.busy ? 'busy' : 'running',
-        probe,
+        probe: rt.probe ?? probe,
         wasRunning: false,
         message: keep ? rt.message : probe.busy ? busyMessage(ctx, rt) : runningMessage(rt, null),
       });
@@ -304,7 +345,7 @@ export async function checkNode(ctx: LifecycleContext, rt: NodeRuntime): Promise
     const alive = rt.pid !== null && (await isAlive(session, rt.record.rpcPort, rt.pid));
     if (alive && probe.error?.includes(CONNECT_TIMEOUT_MARK)) {
       // Its one connection is taken and its accept queue is full: busy, not broken.
-      set(ctx, rt, { state: 'busy', probe: { ...probe, busy: true }, wasRunning: false, message: busyMessage(ctx, rt) });
+      set(ctx, rt, { state: 'busy', probe: { ...(rt.probe ?? probe), busy: true }, wasRunning: false, message: busyMessage(ctx, rt) });
       return;
     }
     const logTail = await readLogTail(session, rt.record.rpcPort, 20);

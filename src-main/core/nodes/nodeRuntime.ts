@@ -4,7 +4,6 @@ import net from 'node:net';
 import { ApiError } from '../../../shared/contract/index.ts';
 import type { NodeInfo, NodeProbe, NodeState } from '../../../shared/nodes.ts';
 import type { SecretBox } from './contracts.ts';
-import { expandHome } from './coordinator.ts';
 import type { LocalForward } from './localForward.ts';
 import type { NodeRecord } from './nodeRepository.ts';
 import { isProtocolMismatch, probeRpc, tcpConnector, type RpcConnector } from './rpcProbe.ts';
@@ -18,6 +17,8 @@ export interface RuntimeDeps {
   sshBackoffInitialMs: number;
   sshBackoffMaxMs: number;
   probeTimeoutMs: number;
+  /** The operator's allow-list for key files: the real path to read, or a 403 that says nothing of the file. */
+  keyFile: (requested: string) => string;
   onSessionStatus: (rt: NodeRuntime, status: SessionStatus) => void;
 }
 
@@ -27,7 +28,13 @@ export interface RuntimeDeps {
  */
 export class NodeRuntime {
   record: NodeRecord;
-  state: NodeState = 'unknown';
+  private currentState: NodeState = 'unknown';
+  /** When the node entered its current state ("unreachable for 12 s"). */
+  stateSince = Date.now();
+  /** When the coordinator took this rpc-server's one connection; null while it does not hold it. */
+  heldSince: number | null = null;
+  /** The last probe that answered: what a busy node still shows (version, latency, device memory). */
+  private lastAnswered: NodeProbe | null = null;
   message: string | null = null;
   pendingHostKey: string | null = null;
   pid: number | null = null;
@@ -45,6 +52,16 @@ export class NodeRuntime {
   constructor(record: NodeRecord, deps: RuntimeDeps) {
     this.record = record;
     this.deps = deps;
+  }
+
+  get state(): NodeState {
+    return this.currentState;
+  }
+
+  set state(next: NodeState) {
+    if (next === this.currentState) return;
+    this.currentState = next;
+    this.stateSince = Date.now();
   }
 
   get where(): string {
@@ -83,6 +100,8 @@ export class NodeRuntime {
       acceptedHostKey: r.acceptedHostKey,
       pendingHostKey: this.pendingHostKey,
       state: this.state,
+      stateSince: this.stateSince,
+      heldSince: this.heldSince,
       message: this.message,
       endpoint: this.endpoint,
       pid: this.pid,
@@ -160,8 +179,25 @@ export class NodeRuntime {
     const r = this.record;
     const label = r.bind === 'lan' ? `rpc-server on ${r.name} (${this.endpoint})` : `rpc-server on ${r.name} (127.0.0.1:${r.rpcPort} on the node, via SSH)`;
     const probe = await probeRpc({ connect: this.connector(session), label, timeoutMs: this.deps.probeTimeoutMs });
-    this.probe = probe;
+    this.recordProbe(probe);
     return probe;
+  }
+
+  /** Keeps what the last answering probe learnt when this one could not ask (busy): the UI shows the last known. */
+  recordProbe(probe: NodeProbe): void {
+    if (probe.ok) this.lastAnswered = probe;
+    this.probe = !probe.ok && probe.busy && this.lastAnswered
+      ? { ...this.lastAnswered, ok: false, busy: true, error: probe.error, at: probe.at }
+      : probe;
+  }
+
+  /** The last known probe marked busy: used while the coordinator holds rpc-server and no probe may be sent. */
+  heldProbe(note: string): NodeProbe {
+    const last = this.lastAnswered ?? this.probe;
+    return {
+      ok: false, busy: true, version: last?.version ?? null, protocolMajor: last?.protocolMajor ?? null,
+      devices: last?.devices ?? [], latencyMs: last?.latencyMs ?? null, error: note, at: Date.now(),
+    };
   }
 
   /** Closes the session and the tunnel; the next operation opens fresh ones (new settings, new host key). */
@@ -181,7 +217,8 @@ export class NodeRuntime {
       if (!secret) throw new ApiError({ code: 'invalid_input', message: `${this.where}: password authentication is set but no password is stored. Edit the node and enter it again.` });
       return { method: 'password', password: secret };
     }
-    const keyPath = expandHome(r.keyPath ?? '');
+    // Checked again at each read: a node stored before the allow-list, or a folder no longer allowed.
+    const keyPath = this.deps.keyFile(r.keyPath ?? '');
     let privateKey: Buffer;
     try {
       privateKey = fs.readFileSync(keyPath);

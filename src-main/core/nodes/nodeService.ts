@@ -5,8 +5,11 @@ import type { ChangeFeed } from '../events/changeFeed.ts';
 import type { Handlers } from '../events/router.ts';
 import type { Db } from '../store/database.ts';
 import { newId } from '../store/ids.ts';
-import type { BackendRegistrar, SecretBox } from './contracts.ts';
-import { Coordinator, type CoordinatorSpec } from './coordinator.ts';
+import { ClusterDesiredState } from './clusterDesiredState.ts';
+import { ClusterReconciler } from './clusterReconciler.ts';
+import type { BackendRegistrar, ClusterLog, SecretBox } from './contracts.ts';
+import { Coordinator } from './coordinator.ts';
+import { CoordinatorControl } from './coordinatorControl.ts';
 import { sameFingerprint } from './hostKey.ts';
 import {
   applySshFailure, checkNode, connect, downAlertKey, hostKeyAlertKey, refreshNode, startNode, stopNode,
@@ -14,9 +17,10 @@ import {
 } from './nodeLifecycle.ts';
 import { NodeRepository, type NodeRecord } from './nodeRepository.ts';
 import { NodeRuntime, type RuntimeDeps } from './nodeRuntime.ts';
-import type { SessionStatus } from './sshSession.ts';
+import type { SessionStatus, SshSession } from './sshSession.ts';
 import { CommandError, type CommandRunner } from '../gpu/commandRunner.ts';
 import { sshCommandRunner } from './sshCommandRunner.ts';
+import type { OperatorChecks } from '../policy/operatorPolicy.ts';
 
 export interface NodeServiceOptions {
   db: Db;
@@ -27,8 +31,8 @@ export interface NodeServiceOptions {
   registrar: BackendRegistrar;
   /** How often running nodes are probed (default 5 s). */
   probeIntervalMs?: number;
-  /** The workstation's llama-server (default `llama-server` on PATH). */
-  llamaServerPath?: string;
+  /** What the machine's operator allows: the llama-server to run, its models, the key files to read. */
+  operator: OperatorChecks;
   /** The RPC protocol major of the workstation's llama-server, when known; otherwise the nodes' common one. */
   coordinatorProtocolMajor?: number | null;
   /** Look at every node with an accepted host key when the service starts (default true). */
@@ -43,15 +47,21 @@ export interface NodeServiceOptions {
   sshBackoffMaxMs?: number;
   coordinatorReadyTimeoutMs?: number;
   coordinatorStartupWaitMs?: number;
+  /** How long a ready llama-server may leave /health unanswered before it counts as hung (default 4 s). */
+  coordinatorUnresponsiveAfterMs?: number;
+  coordinatorStopTimeoutMs?: number;
+  /** The Settings switch for automatic recovery (default on). */
+  autoRecovery?: () => boolean;
+  /** Where cluster events go (the engine's event log and the running batches' logs). */
+  log?: ClusterLog;
+  reconcileIntervalMs?: number;
+  recoveryFirstRetryMs?: number;
 }
 
 export type NodeHandlers = Pick<Handlers,
   | 'nodes.list' | 'nodes.add' | 'nodes.update' | 'nodes.remove' | 'nodes.acceptHostKey' | 'nodes.start' | 'nodes.stop'
   | 'nodes.startAll' | 'nodes.stopAll' | 'nodes.probe'
   | 'coordinator.status' | 'coordinator.start' | 'coordinator.stop' | 'coordinator.restart'>;
-
-const COORDINATOR_ALERT = 'coordinator:exited';
-const WORKER_LOST_ALERT = 'coordinator:worker-lost';
 
 function stateFilesHint(rt: NodeRuntime): string {
   return `pid file ~/.batchdeck/rpc-server-${rt.record.rpcPort}.pid on the node`;
@@ -67,6 +77,9 @@ export class NodeService {
   private readonly repo: NodeRepository;
   private readonly nodes = new Map<string, NodeRuntime>();
   private readonly coordinator: Coordinator;
+  private readonly control: CoordinatorControl;
+  private readonly reconciler: ClusterReconciler;
+  private readonly desired: ClusterDesiredState;
   private readonly ctx: LifecycleContext;
   private readonly deps: RuntimeDeps;
   private readonly timer: NodeJS.Timeout;
@@ -76,14 +89,21 @@ export class NodeService {
   constructor(opts: NodeServiceOptions) {
     this.opts = opts;
     this.repo = new NodeRepository(opts.db);
+    this.desired = new ClusterDesiredState(opts.db);
+    const log: ClusterLog = (level, message) => {
+      if (!this.closed) opts.log?.(level, message);
+    };
     this.deps = {
       secrets: opts.secrets,
       agentSocket: opts.agentSocket ?? process.env.SSH_AUTH_SOCK,
       sshReadyTimeoutMs: opts.sshReadyTimeoutMs ?? 10_000,
-      sshKeepaliveMs: opts.sshKeepaliveMs ?? 5_000,
+      // With 3 unanswered keepalives allowed, a cut link is noticed within about 4 s.
+      sshKeepaliveMs: opts.sshKeepaliveMs ?? 1_000,
       sshBackoffInitialMs: opts.sshBackoffInitialMs ?? 500,
-      sshBackoffMaxMs: opts.sshBackoffMaxMs ?? 30_000,
+      // Short, so a link that comes back is used again within seconds (the reconciler waits for it).
+      sshBackoffMaxMs: opts.sshBackoffMaxMs ?? 5_000,
       probeTimeoutMs: opts.probeTimeoutMs ?? 3_000,
+      keyFile: (p) => opts.operator.keyFile(p),
       onSessionStatus: (rt, s) => this.onSessionStatus(rt, s),
     };
     this.ctx = {
@@ -94,24 +114,63 @@ export class NodeService {
       alerts: opts.alerts,
       startTimeoutMs: opts.startTimeoutMs ?? 20_000,
       coordinatorUsesNode: (id) => this.coordinator.usesNode(id),
+      coordinatorHolds: (id) => (this.coordinator.holdsNode(id) ? this.coordinator.spawnedAt : null),
     };
     this.coordinator = new Coordinator({
       registrar: opts.registrar,
       onChange: (info) => {
         if (!this.closed) opts.feed.emit('coordinator.updated', info);
       },
-      onUnexpectedExit: (info, spec) => void this.onCoordinatorExit(info, spec),
+      onUnexpectedExit: (info, spec) => {
+        void this.control.onUnexpectedExit(info, spec, () => this.closed).then(() => this.reconciler.tick());
+      },
+      onProcess: (pid, port) => {
+        if (!this.closed || pid === null) this.desired.setCoordinatorProcess(pid, port);
+      },
       ...(opts.coordinatorReadyTimeoutMs !== undefined ? { readyTimeoutMs: opts.coordinatorReadyTimeoutMs } : {}),
       ...(opts.coordinatorStartupWaitMs !== undefined ? { startupWaitMs: opts.coordinatorStartupWaitMs } : {}),
+      ...(opts.coordinatorUnresponsiveAfterMs !== undefined ? { unresponsiveAfterMs: opts.coordinatorUnresponsiveAfterMs } : {}),
+      ...(opts.coordinatorStopTimeoutMs !== undefined ? { stopTimeoutMs: opts.coordinatorStopTimeoutMs } : {}),
+    });
+    this.control = new CoordinatorControl({
+      coordinator: this.coordinator,
+      desired: this.desired,
+      node: (id) => this.nodes.get(id),
+      ctx: this.ctx,
+      alerts: opts.alerts,
+      log,
+      emitNode: (rt) => this.emitNode(rt),
+      operator: opts.operator,
+      autoRecovery: opts.autoRecovery ?? (() => true),
+      coordinatorProtocolMajor: opts.coordinatorProtocolMajor ?? null,
+    });
+    this.reconciler = new ClusterReconciler({
+      desired: this.desired,
+      nodes: () => [...this.nodes.values()],
+      control: this.control,
+      ctx: this.ctx,
+      alerts: opts.alerts,
+      log,
+      autoRecovery: opts.autoRecovery ?? (() => true),
+      ...(opts.reconcileIntervalMs !== undefined ? { intervalMs: opts.reconcileIntervalMs } : {}),
+      ...(opts.recoveryFirstRetryMs !== undefined ? { firstRetryMs: opts.recoveryFirstRetryMs } : {}),
     });
     for (const rec of this.repo.list()) this.nodes.set(rec.id, new NodeRuntime(rec, this.deps));
-    if (opts.checkOnStart !== false) {
-      for (const rt of this.nodes.values()) {
-        if (rt.record.acceptedHostKey) void rt.exclusive(() => refreshNode(this.ctx, rt)).catch(() => undefined);
-      }
-    }
+    void this.boot(opts.checkOnStart !== false);
     this.timer = setInterval(() => this.probeRunning(), opts.probeIntervalMs ?? 5_000);
     this.timer.unref();
+  }
+
+  /**
+   * After an engine restart: first end the llama-server the previous engine left (its tunnels are gone),
+   * then look at every node (re-adopting running rpc-servers); the reconciler then restores what should run.
+   */
+  private async boot(checkNodes: boolean): Promise<void> {
+    await this.reconciler.start();
+    if (!checkNodes || this.closed) return;
+    await Promise.allSettled([...this.nodes.values()]
+      .filter((rt) => rt.record.acceptedHostKey)
+      .map((rt) => rt.exclusive(() => refreshNode(this.ctx, rt))));
   }
 
   snapshot(): { nodes: NodeInfo[]; coordinator: CoordinatorInfo } {
@@ -130,24 +189,25 @@ export class NodeService {
       'nodes.update': (input) => this.update(input),
       'nodes.remove': (input) => this.remove(input.id),
       'nodes.acceptHostKey': (input) => this.acceptHostKey(input.id, input.fingerprint),
-      'nodes.start': (input) => this.start(input.id),
+      'nodes.start': (input) => {
+        this.runtime(input.id);
+        this.desired.setNodeShouldRun(input.id, true);
+        this.reconciler.resetNode(input.id);
+        return this.start(input.id);
+      },
       'nodes.stop': (input) => this.stop(input.id),
       'nodes.startAll': () => this.startAll(),
       'nodes.stopAll': () => this.stopAll(),
       'nodes.probe': (input) => this.probe(input.id),
       'coordinator.status': () => this.coordinator.info(),
       'coordinator.start': (input) => this.startCoordinator(input),
-      'coordinator.stop': async () => {
-        const info = await this.coordinator.stop();
-        this.opts.alerts.clear(COORDINATOR_ALERT);
-        this.opts.alerts.clear(WORKER_LOST_ALERT);
-        return info;
-      },
+      'coordinator.stop': () => this.control.stop(),
       'coordinator.restart': () => this.restartCoordinator(),
     };
   }
 
   async add(input: NodeInput): Promise<NodeInfo> {
+    if (input.auth.method === 'key') this.opts.operator.keyFile(input.auth.keyPath);
     if (this.repo.byName(input.name)) throw new ApiError({ code: 'conflict', message: `A node named ${input.name} already exists` });
     const rec: NodeRecord = {
       id: newId('node'),
@@ -177,6 +237,7 @@ export class NodeService {
 
   /** Applies the fields given; with `nodeUpdateSchema` as the request's schema, omitted fields stay as they are. */
   async update(input: NodeUpdate): Promise<NodeInfo> {
+    if (input.auth?.method === 'key') this.opts.operator.keyFile(input.auth.keyPath);
     const rt = this.runtime(input.id);
     return rt.exclusive(async () => {
       const cur = rt.record;
@@ -246,6 +307,8 @@ export class NodeService {
     });
     rt.dropSession();
     this.nodes.delete(id);
+    this.desired.forgetNode(id);
+    this.reconciler.forgetNode(id);
     this.repo.remove(id);
     this.lastEmitted.delete(id);
     this.opts.alerts.clear(downAlertKey(id));
@@ -290,6 +353,7 @@ export class NodeService {
 
   async stop(id: string): Promise<NodeInfo> {
     const rt = this.runtime(id);
+    if (!this.coordinator.usesNode(id)) this.desired.setNodeShouldRun(id, false);
     return rt.exclusive(async () => {
       await stopNode(this.ctx, rt);
       return this.info(rt);
@@ -298,13 +362,17 @@ export class NodeService {
 
   /** Every node at once, in parallel; failures stay on their nodes (state and message), not in the reply. */
   async startAll(): Promise<NodeInfo[]> {
+    for (const rt of this.nodes.values()) {
+      this.desired.setNodeShouldRun(rt.record.id, true);
+      this.reconciler.resetNode(rt.record.id);
+    }
     await Promise.allSettled([...this.nodes.values()].map((rt) => this.start(rt.record.id)));
     return this.list();
   }
 
   async stopAll(): Promise<NodeInfo[]> {
     // The coordinator cannot outlive its nodes: llama-server would abort on its next request.
-    if (this.coordinator.active) await this.coordinator.stop();
+    if (this.coordinator.active || this.coordinatorWanted()) await this.control.stop();
     await Promise.allSettled([...this.nodes.values()]
       .filter((rt) => rt.pid !== null || rt.wasRunning || ['running', 'busy', 'starting', 'stopping'].includes(rt.state))
       .map((rt) => this.stop(rt.record.id)));
@@ -321,7 +389,7 @@ export class NodeService {
         throw applySshFailure(this.ctx, rt, err);
       }
       const wasUp = rt.state === 'running' || rt.state === 'busy' || rt.wasRunning || rt.pid !== null;
-      if (wasUp) {
+      if (wasUp || this.coordinator.holdsNode(id)) {
         await checkNode(this.ctx, rt);
         return rt.probe!;
       }
@@ -333,104 +401,43 @@ export class NodeService {
   }
 
   async startCoordinator(input: ParsedInput<'coordinator.start'>): Promise<CoordinatorInfo> {
-    if (this.coordinator.active) {
-      throw new ApiError({ code: 'conflict', message: `the coordinator is already ${this.coordinator.info().state}; stop it first` });
-    }
-    const chosen = input.nodeIds
-      ? input.nodeIds.map((id) => this.runtime(id))
-      : [...this.nodes.values()].filter((rt) => rt.state === 'running' || rt.state === 'busy');
-    if (chosen.length === 0) {
-      throw new ApiError({ code: 'conflict', message: 'No running node to start the coordinator on. Start the nodes first (nodes start), then the coordinator.' });
-    }
-    const spec: Omit<CoordinatorSpec, 'endpoints' | 'nodeIds'> = {
-      llamaServerPath: input.llamaServerPath ?? this.opts.llamaServerPath ?? 'llama-server',
-      model: input.model,
-      port: input.port ?? null,
-      extraArgs: input.extraArgs,
-    };
-    return this.launchCoordinator(spec, chosen);
-  }
-
-  async restartCoordinator(): Promise<CoordinatorInfo> {
-    const last = this.coordinator.spec;
-    if (!last) throw new ApiError({ code: 'conflict', message: 'The coordinator has not been started yet: use coordinator start' });
-    if (this.coordinator.active) await this.coordinator.stop();
-    const candidates = last.nodeIds.map((id) => this.nodes.get(id)).filter((rt): rt is NodeRuntime => rt !== undefined);
-    await Promise.allSettled(candidates.map((rt) => rt.exclusive(() => checkNode(this.ctx, rt))));
-    const healthy = candidates.filter((rt) => rt.state === 'running');
-    if (healthy.length === 0) {
-      throw new ApiError({ code: 'conflict', message: 'None of the coordinator\'s nodes is healthy now. Start them again (nodes start), then the coordinator.' });
-    }
-    return this.launchCoordinator(last, healthy);
-  }
-
-  /** Checks every endpoint with the probe first: llama-server aborts on any it cannot reach. */
-  private async launchCoordinator(spec: Omit<CoordinatorSpec, 'endpoints' | 'nodeIds'>, chosen: NodeRuntime[]): Promise<CoordinatorInfo> {
-    const planned = chosen.map((rt) => rt.endpoint ?? `(${rt.record.name})`);
-    this.coordinator.setChecking(planned);
-    const problems: string[] = [];
-    const endpoints: string[] = [];
-    await Promise.all(chosen.map((rt) => rt.exclusive(async () => {
-      try {
-        const session = await connect(this.ctx, rt);
-        await rt.ensureEndpoint(session);
-        const probe = await rt.runProbe(session);
-        if (!probe.ok) {
-          problems.push(`${rt.record.name}: ${probe.busy ? 'busy (another client holds rpc-server)' : probe.error}`);
-          await checkNode(this.ctx, rt).catch(() => undefined);
-        }
-        this.emitNode(rt);
-      } catch (err) {
-        problems.push(`${rt.record.name}: ${(err as Error).message}`);
-      }
-    })));
-    for (const rt of chosen) if (rt.endpoint) endpoints.push(rt.endpoint);
-    const majors = new Set(chosen.map((rt) => rt.probe?.protocolMajor).filter((m): m is number => m != null));
-    if (problems.length === 0 && majors.size > 1) {
-      problems.push(`the nodes speak different RPC protocol versions (${chosen.map((rt) => `${rt.record.name}: ${rt.probe?.version}`).join(', ')}); llama-server needs every node on its own major version`);
-    }
-    const expected = this.opts.coordinatorProtocolMajor;
-    if (problems.length === 0 && expected != null && [...majors].some((m) => m !== expected)) {
-      problems.push(`the nodes speak RPC protocol ${[...majors].join('/')}, and this workstation's llama-server speaks ${expected}: update llama.cpp so they match`);
-    }
-    if (problems.length) {
-      const message = `Not starting llama-server: ${problems.join('; ')}`;
-      this.coordinator.setRefused(message);
-      throw new ApiError({ code: 'unavailable', message });
-    }
-    const info = await this.coordinator.start({ ...spec, endpoints, nodeIds: chosen.map((rt) => rt.record.id) });
-    if (info.state === 'ready' || info.state === 'loading' || info.state === 'starting') {
-      this.opts.alerts.clear(COORDINATOR_ALERT);
-      this.opts.alerts.clear(WORKER_LOST_ALERT);
-    }
-    if (info.state === 'error' || info.state === 'exited') {
-      throw new ApiError({ code: 'unavailable', message: `${info.message ?? 'llama-server failed'}${info.logTail.length ? `\nLast log lines:\n${info.logTail.slice(-10).join('\n')}` : ''}` });
-    }
+    const running = [...this.nodes.values()].filter((rt) => rt.state === 'running' || rt.state === 'busy');
+    const info = await this.control.start(input, running);
+    this.reconciler.resetCoordinator();
     return info;
   }
 
-  /** llama-server died unasked: alert with the log tail, find which nodes are still healthy, offer a restart on them. */
-  private async onCoordinatorExit(info: CoordinatorInfo, spec: CoordinatorSpec): Promise<void> {
-    const tail = info.logTail.slice(-5).join(' | ');
-    this.opts.alerts.raise({
-      key: COORDINATOR_ALERT, severity: 'critical', source: 'coordinator',
-      message: `${info.message}${tail ? ` — log: ${tail}` : ''}`,
-    });
-    const nodes = spec.nodeIds.map((id) => this.nodes.get(id)).filter((rt): rt is NodeRuntime => rt !== undefined);
-    await Promise.allSettled(nodes.map((rt) => rt.exclusive(() => checkNode(this.ctx, rt))));
-    if (this.closed) return;
-    const healthy = nodes.filter((rt) => rt.state === 'running').map((rt) => rt.record.name);
-    const down = nodes.filter((rt) => rt.state !== 'running').map((rt) => `${rt.record.name} (${rt.state})`);
-    const offer = healthy.length
-      ? `Restart is offered on the ${healthy.length} node(s) still healthy: ${healthy.join(', ')} (coordinator restart).`
-      : 'No node is healthy: start the nodes again, then the coordinator.';
-    this.coordinator.setMessage(`${info.message}. ${down.length ? `Down: ${down.join(', ')}. ` : ''}${offer}`);
+  async restartCoordinator(): Promise<CoordinatorInfo> {
+    this.reconciler.resetCoordinator();
+    return this.control.restart();
+  }
+
+  /** Whether the stored desired state wants the coordinator running (its backend is kept until it is replaced). */
+  coordinatorWanted(): boolean {
+    return this.desired.coordinator()?.running ?? false;
+  }
+
+  /** Why a batch waits, when the reason is the coordinator: named, with what Batchdeck is doing about it. */
+  waitingReason(): string | null {
+    if (!this.coordinatorWanted()) return null;
+    const c = this.coordinator.info();
+    if (c.state === 'ready') return null;
+    const what = `the llama-server coordinator is ${c.state}${c.message ? ` (${c.message})` : ''}`;
+    return c.recovery ? `${what}; automatic recovery: ${c.recovery}` : what;
   }
 
   /**
    * Runs commands on a node over its SSH session, for the GPU poller (nvidia-smi on the node). The session
    * is looked up on every call, so a runner survives reconnects, edits and an accepted host key.
    */
+  /**
+   * The node's SSH session (created on first use; it reconnects by itself), for replicas: their llama-server
+   * runs on the node and is reached through a forward of this session.
+   */
+  session(id: string): SshSession {
+    return this.runtime(id).sessionOrCreate();
+  }
+
   commandRunner(id: string): CommandRunner {
     return {
       run: (file, args, opts) => {
@@ -450,6 +457,8 @@ export class NodeService {
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
+    this.reconciler.close();
+    // The wish stays stored: the next engine starts the coordinator again (its tunnels end with this one).
     if (this.coordinator.active) await this.coordinator.stop().catch(() => undefined);
     this.closed = true;
     for (const rt of this.nodes.values()) rt.dropSession();
@@ -485,20 +494,10 @@ export class NodeService {
     }
   }
 
-  /**
-   * A node under a ready coordinator that goes down (or whose SSH tunnel drops) has cost llama-server that
-   * worker: it will abort on its next request. Say so before a batch finds out.
-   */
+  /** A lost worker is said out loud at once; the reconciler acts on it on its next pass. */
   private watchCoordinatorWorker(rt: NodeRuntime): void {
-    if (this.closed || !this.coordinator.usesNode(rt.record.id)) return;
-    const c = this.coordinator.info();
-    if (c.state !== 'ready' && c.state !== 'loading') return;
-    const lost = rt.state === 'error' || rt.state === 'stopped' || (rt.state === 'unreachable' && rt.record.bind === 'tunnel');
-    if (!lost) return;
-    const why = rt.state === 'unreachable' ? 'its SSH tunnel dropped' : 'its rpc-server stopped';
-    const message = `llama-server lost node ${rt.record.name} (${why}) and will abort on its next request. Restart the coordinator on the healthy nodes (coordinator restart).`;
-    this.opts.alerts.raise({ key: WORKER_LOST_ALERT, severity: 'critical', source: 'coordinator', message });
-    this.coordinator.setMessage(message);
+    if (this.closed) return;
+    if (this.control.watchWorker(rt)) void this.reconciler.tick();
   }
 
   private sealSecret(name: string, auth: NodeInput['auth']): Buffer | null {

@@ -121,7 +121,15 @@ export function rpcServerArgs(spec: RpcServerSpec): string[] {
   return args;
 }
 
-/** Starts rpc-server detached (setsid + nohup), output to the log file, pid to the pid file. */
+/**
+ * rpc-server writes its reply to whichever client it accepts next; one that has gone away (a timed-out
+ * probe, a dead tunnel) would kill it with SIGPIPE. An ignored signal stays ignored across exec, so the
+ * binary itself runs with SIGPIPE ignored (it then logs "send failed" and serves the next client), under
+ * the same pid that `$!` reports.
+ */
+const IGNORE_SIGPIPE = 'trap "" PIPE; exec "$0" "$@"';
+
+/** Starts rpc-server detached (setsid + nohup, SIGPIPE ignored), output to the log file, pid to the pid file. */
 export async function launchRpcServer(shell: RemoteShell, spec: RpcServerSpec, binary: string): Promise<LaunchResult> {
   const f = stateFiles(spec.rpcPort);
   const args = rpcServerArgs(spec).map(shellQuote).join(' ');
@@ -131,7 +139,7 @@ P=$(cat ${f.pid} 2>/dev/null)
 if [ -n "$P" ] && ours "$P"; then echo "RUNNING $P"; exit 0; fi
 if command -v setsid >/dev/null 2>&1; then S=setsid; else S=; fi
 [ -f ${f.log} ] && mv -f ${f.log} ${f.log}.1
-nohup $S ${shellQuote(binary)} ${args} </dev/null >${f.log} 2>&1 &
+nohup $S sh -c ${shellQuote(IGNORE_SIGPIPE)} ${shellQuote(binary)} ${args} </dev/null >${f.log} 2>&1 &
 echo $! > ${f.pid}
 echo "STARTED $!"
 `;

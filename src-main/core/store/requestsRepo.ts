@@ -106,6 +106,17 @@ export class RequestsRepo {
     return this.db.prepare('UPDATE requests SET state = 3, finished_at = ? WHERE batch_id = ? AND state = 0').run(at, batchId).changes;
   }
 
+  /** Marks every pending request of a batch failed with the given code (expiry); returns how many. */
+  expirePending(batchId: string, code: string, message: string, at: number): number {
+    return this.db.transaction(() => {
+      const n = this.db
+        .prepare('UPDATE requests SET state = 2, error_code = ?, error_message = ?, finished_at = ? WHERE batch_id = ? AND state = 0')
+        .run(code, message, at, batchId).changes;
+      this.db.prepare('UPDATE batches SET failed = failed + ? WHERE id = ?').run(n, batchId);
+      return n;
+    })();
+  }
+
   /** Puts a batch's failed requests back in the queue with fresh attempts; returns how many. */
   requeueFailed(batchId: string): number {
     return this.db.transaction(() => {

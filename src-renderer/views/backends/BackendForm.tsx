@@ -75,7 +75,7 @@ export function BackendForm({ backend, onDone }: { backend?: BackendInfo; onDone
             autoComplete="off"
             value={apiKey}
             disabled={clearKey}
-            placeholder={backend?.hasApiKey ? 'stored; leave blank to keep' : 'none'}
+            placeholder={!backend?.hasApiKey ? 'none' : baseUrl.trim() !== backend.baseUrl ? 'a new URL drops the stored key: enter it again' : 'stored; leave blank to keep'}
             onChange={(e) => setApiKey(e.target.value)}
           />
         </label>

@@ -9,6 +9,7 @@ import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { splitArgs } from './splitArgs.ts';
+import { FitPlanView } from './FitPlanView.tsx';
 
 const RUNNING: CoordinatorState[] = ['checking', 'starting', 'loading', 'ready'];
 
@@ -20,6 +21,7 @@ export function CoordinatorPanel() {
   const [llamaServerPath, setLlamaServerPath] = useState('');
   const [port, setPort] = useState('');
   const [extra, setExtra] = useState('');
+  const [override, setOverride] = useState(false);
   const act = useAction(async (what: 'start' | 'stop' | 'restart') => {
     const info =
       what === 'start'
@@ -28,6 +30,7 @@ export function CoordinatorPanel() {
           ...(llamaServerPath.trim() ? { llamaServerPath: llamaServerPath.trim() } : {}),
           ...(port.trim() ? { port: Number(port) } : {}),
           extraArgs: splitArgs(extra),
+          ...(override ? { override: true } : {}),
         })
         : await api.invoke(what === 'stop' ? 'coordinator.stop' : 'coordinator.restart', {});
     applyLocally('coordinator.updated', info);
@@ -60,12 +63,12 @@ export function CoordinatorPanel() {
       >
         <div className="form__row">
           <label className="field field--wide">
-            <span>Model path (GGUF on this machine)</span>
+            <span>Model path (GGUF in an allowed models folder)</span>
             <input value={model} placeholder={coordinator.model ?? '/models/model.gguf'} onChange={(e) => setModel(e.target.value)} />
           </label>
           <label className="field">
             <span>llama-server path</span>
-            <input value={llamaServerPath} placeholder="found on PATH when empty" onChange={(e) => setLlamaServerPath(e.target.value)} />
+            <input value={llamaServerPath} placeholder="the allowed one when empty" onChange={(e) => setLlamaServerPath(e.target.value)} />
           </label>
           <label className="field field--narrow">
             <span>Port</span>
@@ -74,7 +77,12 @@ export function CoordinatorPanel() {
         </div>
         <label className="field field--wide">
           <span>Extra llama-server flags</span>
-          <input value={extra} placeholder='e.g. -c 8192 --parallel 4' onChange={(e) => setExtra(e.target.value)} />
+          <input value={extra} placeholder='e.g. -c 8192 --parallel 4 (tuning flags only)' onChange={(e) => setExtra(e.target.value)} />
+        </label>
+        <FitPlanView mode="coordinator" model={model} extraFlags={extra} />
+        <label className="field field--check">
+          <input type="checkbox" checked={override} onChange={(e) => setOverride(e.target.checked)} />
+          <span>Start even if the fit plan says it does not fit</span>
         </label>
         <div className="form__actions">
           <button type="submit" className="btn btn--primary" disabled={act.pending || running}>Start coordinator</button>

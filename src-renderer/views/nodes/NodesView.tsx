@@ -5,6 +5,7 @@ import { useAppStore } from '../../store/appStore.ts';
 import { selectNodeIds } from '../../store/selectors.ts';
 import { applyLocally } from '../../store/applyLocally.ts';
 import { Panel } from '../../components/Panel.tsx';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { NodeForm } from './NodeForm.tsx';
@@ -26,7 +27,7 @@ export function NodesView() {
         <h1 className="view__title">GPU nodes</h1>
         <div className="view__actions">
           <button type="button" className="btn" disabled={all.pending || ids.length === 0} onClick={() => void all.run('nodes.startAll')}>Start all</button>
-          <button type="button" className="btn" disabled={all.pending || ids.length === 0} onClick={() => void all.run('nodes.stopAll')}>Stop all</button>
+          <ConfirmButton className="btn" label="Stop all" confirmLabel="Confirm stop all" disabled={all.pending || ids.length === 0} onConfirm={() => void all.run('nodes.stopAll')} />
           {!adding && <button type="button" className="btn" onClick={() => setAdding(true)}>Add node…</button>}
         </div>
       </div>

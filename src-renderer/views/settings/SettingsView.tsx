@@ -8,8 +8,9 @@ import { Panel } from '../../components/Panel.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { Switch } from './Switch.tsx';
+import { AllowedPathsPanel } from './AllowedPathsPanel.tsx';
 
-type NumericKey = 'maxAttempts' | 'requestTimeoutMs' | 'defaultConcurrency' | 'gpuPollIntervalMs' | 'httpApiPort';
+type NumericKey = 'maxAttempts' | 'requestTimeoutMs' | 'defaultConcurrency' | 'gpuPollIntervalMs' | 'httpApiPort' | 'maxQueuedBatches' | 'maxQueuedRequests';
 
 const NUMERIC: { key: NumericKey; label: string; min: number; max: number; hint: string }[] = [
   { key: 'maxAttempts', label: 'Max attempts per request', min: 1, max: 100, hint: 'Retries for connection errors, timeouts, 408, 429 and 5xx.' },
@@ -17,6 +18,8 @@ const NUMERIC: { key: NumericKey; label: string; min: number; max: number; hint:
   { key: 'defaultConcurrency', label: 'Default concurrency per backend', min: 1, max: 1024, hint: 'For backends that do not report their slots.' },
   { key: 'gpuPollIntervalMs', label: 'GPU poll interval (ms)', min: 250, max: 600_000, hint: 'How often nvidia-smi runs, locally and on each node.' },
   { key: 'httpApiPort', label: 'Local HTTP API port', min: 1, max: 65535, hint: 'The OpenAI Batch API and /api/* for scripts, on 127.0.0.1.' },
+  { key: 'maxQueuedBatches', label: 'Most queued batches', min: 0, max: 1_000_000, hint: 'Batches validating, waiting or running at once; more are refused (HTTP 429). 0 = unlimited.' },
+  { key: 'maxQueuedRequests', label: 'Most queued requests', min: 0, max: 1_000_000_000, hint: 'Requests of those batches not yet finished; a batch that would go over is refused (429). 0 = unlimited.' },
 ];
 
 export function SettingsView() {
@@ -47,7 +50,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
     if (Object.keys(patch).length > 0) applyLocally('settings.updated', await api.invoke('settings.update', patch));
     setDraft(null);
   });
-  const toggle = useAction(async (patch: Pick<Partial<Settings>, 'httpApiEnabled' | 'notifications'>) =>
+  const toggle = useAction(async (patch: Pick<Partial<Settings>, 'httpApiEnabled' | 'notifications' | 'autoRecovery'>) =>
     applyLocally('settings.updated', await api.invoke('settings.update', patch)));
 
   return (
@@ -67,8 +70,16 @@ function SettingsForm({ settings }: { settings: Settings }) {
           onChange={(on) => void toggle.run({ notifications: on })}
           description="A desktop notification when a batch completes or fails."
         />
+        <Switch
+          label="Automatic cluster recovery"
+          checked={settings.autoRecovery}
+          disabled={toggle.pending}
+          onChange={(on) => void toggle.run({ autoRecovery: on })}
+          description="After a fault, restart rpc-server on the nodes and the llama-server coordinator by itself (3 tries in 10 minutes). Off: an alert says what to restart."
+        />
         <ErrorMessage error={toggle.error} onDismiss={toggle.clearError} title="Not changed" />
       </Panel>
+      <AllowedPathsPanel />
       <Panel title="Execution and telemetry">
         <form
           className="form"

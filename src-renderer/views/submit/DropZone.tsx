@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { useApi } from '../../api/ApiContext.tsx';
+import { useFileTransfer } from '../../api/FileTransferContext.tsx';
 import { loadBatchFile, useSubmitDraft } from './submitDraft.ts';
 
 /** The label automated checks and screen readers use for the file input of the drop zone. */
@@ -11,6 +12,7 @@ export const DROP_ZONE_LABEL = 'Drop a batch file (.jsonl)';
  */
 export function DropZone() {
   const api = useApi();
+  const files = useFileTransfer();
   const inputRef = useRef<HTMLInputElement>(null);
   const dragging = useSubmitDraft((s) => s.dragging);
   const fileName = useSubmitDraft((s) => s.fileName);
@@ -25,7 +27,7 @@ export function DropZone() {
         tabIndex={-1}
         onChange={(e) => {
           const file = e.currentTarget.files?.[0];
-          if (file) void loadBatchFile(api, file);
+          if (file) void loadBatchFile(api, files, file);
           // Choosing the same file again after editing it must validate again.
           e.currentTarget.value = '';
         }}

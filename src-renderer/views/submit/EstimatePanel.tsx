@@ -45,6 +45,7 @@ export function EstimatePanel({ requestCount, model, priority }: { requestCount:
             <div><dt>Finishes</dt><dd>{estimate.finishAt == null ? 'unknown' : formatWhen(estimate.finishAt)}</dd></div>
           </dl>
           <p className="small muted">{estimate.basis}</p>
+          {estimate.queueLimit && <p className="text-bad small" role="alert">{estimate.queueLimit.message}</p>}
         </>
       )}
     </div>

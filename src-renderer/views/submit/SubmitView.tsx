@@ -1,9 +1,11 @@
+import { useEffect } from 'react';
 import { useApi } from '../../api/ApiContext.tsx';
 import { useAction } from '../../api/useAction.ts';
 import { useAppStore } from '../../store/appStore.ts';
 import { selectModelOptions } from '../../store/selectors.ts';
 import { applyLocally } from '../../store/applyLocally.ts';
 import { navigate } from '../../router/useRoute.ts';
+import { parseHash } from '../../router/routes.ts';
 import { Panel } from '../../components/Panel.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { formatBytes, formatInt } from '../../format/numbers.ts';
@@ -11,7 +13,8 @@ import { DropZone } from './DropZone.tsx';
 import { ValidationErrors } from './ValidationErrors.tsx';
 import { RequestPreview } from './RequestPreview.tsx';
 import { EstimatePanel } from './EstimatePanel.tsx';
-import { clearDraft, setDraft, useSubmitDraft } from './submitDraft.ts';
+import { clearDraft, discardDraft, setDraft, useSubmitDraft } from './submitDraft.ts';
+import { ValidationProgress } from './ValidationProgress.tsx';
 import { SelectField } from '../../components/SelectField.tsx';
 
 export function SubmitView() {
@@ -19,11 +22,16 @@ export function SubmitView() {
   const draft = useSubmitDraft();
   const models = useAppStore(selectModelOptions);
   const report = draft.report;
+  // Leaving the view removes an upload that was not submitted (its stored file and the rows written for it).
+  // Checked after the unmount settles: React's development double-mount must not discard a fresh drop.
+  useEffect(() => () => {
+    setTimeout(() => { if (parseHash(window.location.hash).view !== 'submit') void discardDraft(api); }, 0);
+  }, [api]);
   const submit = useAction(async () => {
-    if (!draft.content || !draft.fileName || !report?.ok) return;
+    if (!draft.fileId || !draft.fileName || !report?.ok) return;
     const batch = await api.invoke('batches.submit', {
+      fileId: draft.fileId,
       name: draft.name.trim() || draft.fileName,
-      content: draft.content,
       ...(draft.model ? { model: draft.model } : {}),
       priority: draft.priority,
     });
@@ -38,15 +46,15 @@ export function SubmitView() {
     <div className="view">
       <h1 className="view__title">Submit a batch</h1>
       <DropZone />
-      {draft.reading && <p role="status" className="muted">Reading {draft.fileName}…</p>}
-      {draft.validating && <p role="status" className="muted">Validating {draft.fileName} ({formatBytes(draft.fileSize)})…</p>}
+      <ValidationProgress onCancel={() => void discardDraft(api)} />
       <ErrorMessage error={draft.error} title="Could not validate the file" />
       {report && (
         <>
           <p className="small">
-            <strong>{draft.fileName}</strong>: {formatInt(report.lineCount)} request{report.lineCount === 1 ? '' : 's'}
+            <strong>{draft.fileName}</strong> ({formatBytes(report.bytes)}): {formatInt(report.lineCount)} request{report.lineCount === 1 ? '' : 's'}
             {report.endpoint && <> to <code>{report.endpoint}</code></>}
             {report.model && <> for <code>{report.model}</code></>}
+            {' '}<span className="muted">validated in {(report.elapsedMs / 1000).toFixed(1)} s</span>
           </p>
           {report.errors.length > 0 && <ValidationErrors errors={report.errors} />}
           {report.preview.length > 0 && (
@@ -98,7 +106,7 @@ export function SubmitView() {
                     Submit batch
                   </button>
                   {submit.pending && <span className="small muted" role="status">Submitting…</span>}
-                  <button type="button" className="btn btn--ghost" onClick={clearDraft} disabled={submit.pending}>
+                  <button type="button" className="btn btn--ghost" onClick={() => void discardDraft(api)} disabled={submit.pending}>
                     Discard
                   </button>
                 </div>

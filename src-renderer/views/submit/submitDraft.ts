@@ -1,19 +1,24 @@
 import { create } from 'zustand';
-import type { ValidationReport } from '../../../shared/batch.ts';
 import type { Api } from '../../../shared/contract/index.ts';
+import type { UploadProgress, UploadReport } from '../../../shared/upload.ts';
 import { toError } from '../../api/toError.ts';
+import type { FileTransfer } from '../../transport/fileTransfer.ts';
 
 /**
  * The file being prepared for submission. Kept outside the Submit view so that a file dropped anywhere on
- * the window (from any view) lands here, and so that leaving the view does not lose the draft.
+ * the window (from any view) lands here. The window never holds the file's content: it is stored in the
+ * engine (uploaded, or read from its path on the desktop), validated once there, and submitted by its id.
  */
 export interface SubmitDraft {
   fileName: string | null;
   fileSize: number;
-  content: string | null;
-  reading: boolean;
-  validating: boolean;
-  report: ValidationReport | null;
+  /** uploading: bytes go to the engine; validating: the engine reads it; ready: the report is in. */
+  phase: 'idle' | 'uploading' | 'validating' | 'ready';
+  sentBytes: number;
+  /** The stored upload; set from the end of the upload until it is submitted or discarded. */
+  fileId: string | null;
+  progress: UploadProgress | null;
+  report: UploadReport | null;
   error: Error | null;
   name: string;
   model: string;
@@ -23,7 +28,7 @@ export interface SubmitDraft {
 }
 
 const EMPTY: SubmitDraft = {
-  fileName: null, fileSize: 0, content: null, reading: false, validating: false, report: null, error: null,
+  fileName: null, fileSize: 0, phase: 'idle', sentBytes: 0, fileId: null, progress: null, report: null, error: null,
   name: '', model: '', priority: 0, dragging: false,
 };
 
@@ -33,37 +38,70 @@ export function setDraft(patch: Partial<SubmitDraft>): void {
   useSubmitDraft.setState(patch);
 }
 
+/** The load in progress: a newer drop, Cancel or leaving the view stops it. */
+let current: { seq: number; abort: AbortController; api: Api } | null = null;
+let loadSeq = 0;
+
+/** Forgets the draft without touching the engine (after a submit, the upload belongs to the batch). */
 export function clearDraft(): void {
+  current = null;
   useSubmitDraft.setState({ ...EMPTY });
 }
 
-let loadSeq = 0;
+/**
+ * Stops an upload or validation in progress and removes an upload that was not submitted, with its stored
+ * file and the rows written for it. Used for Cancel, Discard, a second drop and leaving the Submit view.
+ */
+export async function discardDraft(api: Api): Promise<void> {
+  const { fileId } = useSubmitDraft.getState();
+  current?.abort.abort();
+  clearDraft();
+  if (fileId) await api.invoke('files.discard', { fileId }).catch(() => undefined);
+}
 
-/** Reads the file and has the engine validate every line; nothing is queued until "Submit batch". */
-export async function loadBatchFile(api: Api, file: File): Promise<void> {
+/** Stores the file in the engine and has it validated once; nothing is queued until "Submit batch". */
+export async function loadBatchFile(api: Api, files: FileTransfer, file: File): Promise<void> {
+  await discardDraft(api);
   const seq = ++loadSeq;
-  const stale = () => seq !== loadSeq;
+  const abort = new AbortController();
+  current = { seq, abort, api };
+  const live = () => current?.seq === seq && !abort.signal.aborted;
   useSubmitDraft.setState({
     ...EMPTY,
     fileName: file.name,
     fileSize: file.size,
     name: file.name.replace(/\.jsonl?$/i, ''),
-    reading: true,
+    phase: 'uploading',
   });
-  let content: string;
+
+  let fileId: string;
   try {
-    content = await file.text();
+    ({ fileId } = await files.upload(file, { signal: abort.signal, onSent: (sent) => { if (live()) useSubmitDraft.setState({ sentBytes: sent }); } }));
   } catch (err) {
-    if (!stale()) useSubmitDraft.setState({ reading: false, error: new Error(`Could not read ${file.name}: ${(err as Error).message}`) });
+    if (live()) useSubmitDraft.setState({ phase: 'idle', error: uploadError(file, err) });
     return;
   }
-  if (stale()) return;
-  useSubmitDraft.setState({ content, reading: false, validating: true });
-  try {
-    const report = await api.invoke('batches.validate', { name: file.name, content });
-    if (stale()) return;
-    useSubmitDraft.setState({ report, validating: false, model: report.model ?? '' });
-  } catch (err) {
-    if (!stale()) useSubmitDraft.setState({ validating: false, error: toError(err) });
+  if (!live()) {
+    // Cancelled or replaced while the last bytes went out: the engine has it, so remove it there.
+    await api.invoke('files.discard', { fileId }).catch(() => undefined);
+    return;
   }
+  useSubmitDraft.setState({ fileId, phase: 'validating', sentBytes: file.size });
+
+  const off = api.on('upload.progress', (p) => {
+    if (p.fileId === fileId && live()) useSubmitDraft.setState({ progress: p });
+  });
+  try {
+    const report = await api.invoke('files.validate', { fileId });
+    if (live()) useSubmitDraft.setState({ report, phase: 'ready', model: report.model ?? '' });
+  } catch (err) {
+    if (live()) useSubmitDraft.setState({ phase: 'idle', error: toError(err) });
+  } finally {
+    off();
+  }
+}
+
+function uploadError(file: File, err: unknown): Error {
+  if (err instanceof DOMException && err.name === 'AbortError') return new Error(`Upload of ${file.name} cancelled`);
+  return toError(err);
 }

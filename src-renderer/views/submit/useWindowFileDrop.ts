@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { Api } from '../../../shared/contract/index.ts';
+import type { FileTransfer } from '../../transport/fileTransfer.ts';
 import { navigate } from '../../router/useRoute.ts';
 import { loadBatchFile, setDraft } from './submitDraft.ts';
 
@@ -9,7 +10,7 @@ const hasFiles = (e: DragEvent) => !!e.dataTransfer && [...e.dataTransfer.types]
  * A batch file dropped anywhere on the window goes to Submit. Without this, the browser (or Electron) would
  * navigate to the dropped file, which the shell forbids anyway.
  */
-export function useWindowFileDrop(api: Api): void {
+export function useWindowFileDrop(api: Api, files: FileTransfer): void {
   useEffect(() => {
     let depth = 0;
     const onDragEnter = (e: DragEvent) => {
@@ -34,7 +35,7 @@ export function useWindowFileDrop(api: Api): void {
       if (!file) return;
       e.preventDefault();
       navigate({ view: 'submit' });
-      void loadBatchFile(api, file);
+      void loadBatchFile(api, files, file);
     };
     window.addEventListener('dragenter', onDragEnter);
     window.addEventListener('dragleave', onDragLeave);
@@ -46,5 +47,5 @@ export function useWindowFileDrop(api: Api): void {
       window.removeEventListener('dragover', onDragOver);
       window.removeEventListener('drop', onDrop);
     };
-  }, [api]);
+  }, [api, files]);
 }

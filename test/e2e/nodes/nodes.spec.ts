@@ -71,7 +71,7 @@ test('add a node, accept its host key, start it, run a batch on the coordinator 
   // The coordinator: llama-server over the running node, with a model path; ready, and a backend.
   const coordinator = page.getByRole('region', { name: 'Coordinator (llama-server)' });
   await expect(fact(coordinator, 'State')).toHaveText('stopped');
-  await coordinator.getByLabel('Model path (GGUF on this machine)').fill(stack.model);
+  await coordinator.getByLabel('Model path (GGUF in an allowed models folder)').fill(stack.model);
   await coordinator.getByRole('button', { name: 'Start coordinator', exact: true }).click();
   await expect(fact(coordinator, 'State')).toHaveText('ready', { timeout: 30_000 });
   await expect(fact(coordinator, 'Model')).toHaveText(stack.model);
@@ -114,6 +114,7 @@ test('add a node, accept its host key, start it, run a batch on the coordinator 
   await expect(fact(coordinator, 'State')).toHaveText('stopped', { timeout: 20_000 });
   await expect(fact(coordinator, 'PID')).toHaveText('—');
   await page.getByRole('button', { name: 'Stop all' }).click();
+  await page.getByRole('button', { name: 'Confirm stop all' }).click();
   await expect(cells.state).toContainText('stopped', { timeout: 20_000 });
   await expect(cells.version).toHaveText('—');
   await expect.poll(() => fs.existsSync(rpcPidFile(sshd, rpcPort))).toBe(false);

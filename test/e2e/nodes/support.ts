@@ -61,8 +61,10 @@ export async function startNodesStack(options: { sshd?: SshdOptions; serveArgs?:
   const coordinatorPids = new Set<number>();
   let serve: Spawned | undefined;
   try {
-    // The coordinator's default llama-server is `llama-server` on serve's PATH: the stand-in.
-    const launch = () => startServe(['--data-dir', dataDir, ...(options.serveArgs ?? [])], { PATH: `${binDir}:${process.env.PATH ?? ''}` });
+    // The machine's operator allows the stand-in llama-server (the coordinator's default), the models in
+    // the data folder and the test's SSH key.
+    const allow = ['--llama-server', path.join(binDir, 'llama-server'), '--models-dir', dataDir, '--ssh-keys-dir', path.dirname(sshd.keyPath)];
+    const launch = () => startServe(['--data-dir', dataDir, ...allow, ...(options.serveArgs ?? [])], { PATH: `${binDir}:${process.env.PATH ?? ''}` });
     serve = await launch();
     // Another checkout user's `vite build` empties dist/renderer while it runs: a serve started in that
     // moment has no window. Start it again once the build is back (bounded).

@@ -16,6 +16,33 @@ export async function dropFileOnWindow(page: Page, name: string, text: string): 
   await dataTransfer.dispose();
 }
 
+/**
+ * A drop of a file on disk, as from a file manager: the page gets a disk-backed File (through a file input
+ * Playwright fills from the path, so a big file is never copied through the test's protocol as text), which
+ * is then dropped on the page body in a DataTransfer.
+ */
+export async function dropDiskFileOnWindow(page: Page, file: string): Promise<void> {
+  const input = await page.evaluateHandle(() => {
+    const el = document.createElement('input');
+    el.type = 'file';
+    el.style.display = 'none';
+    document.body.append(el);
+    return el;
+  });
+  await input.setInputFiles(file);
+  const dataTransfer = await page.evaluateHandle((el) => {
+    const dt = new DataTransfer();
+    dt.items.add(el.files![0]!);
+    el.remove();
+    return dt;
+  }, input);
+  await page.dispatchEvent('body', 'dragenter', { dataTransfer });
+  await page.dispatchEvent('body', 'dragover', { dataTransfer });
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
+  await dataTransfer.dispose();
+  await input.dispose();
+}
+
 /** Opens a route of the window and waits until the app has its first snapshot. */
 export async function openWindow(page: Page, url: string, route = '#/dashboard'): Promise<void> {
   const missing: string[] = [];

@@ -87,7 +87,8 @@ describe.skipIf(unavailable !== null)('batchdeck nodes / coordinator against a r
     model = path.join(dir, 'tiny-model.gguf');
     fs.writeFileSync(model, 'GGUF stand-in');
     llamaServer = writeStandinLlamaServer(dir, { loadingMs: 500 });
-    serve = await startServe(['--data-dir', path.join(dir, 'data')]);
+    // The machine's operator allows the stand-in llama-server, the models in dir and the test's key.
+    serve = await startServe(['--data-dir', path.join(dir, 'data'), '--llama-server', llamaServer, '--models-dir', dir, '--ssh-keys-dir', path.dirname(sshd.keyPath)]);
   });
   afterAll(async () => {
     await stopServe(serve);
@@ -274,7 +275,7 @@ describe.skipIf(unavailable !== null)('batchdeck nodes against a serve started w
   beforeAll(async () => {
     sshd = await startSshd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchdeck-cli-token-'));
-    serve = await startServe(['--data-dir', dir, '--token', TOKEN]);
+    serve = await startServe(['--data-dir', dir, '--token', TOKEN, '--ssh-keys-dir', path.dirname(sshd.keyPath)]);
   });
   afterAll(async () => {
     await stopServe(serve);

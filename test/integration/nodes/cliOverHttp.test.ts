@@ -9,6 +9,7 @@ import { Router, type Handlers } from '../../../src-main/core/events/router.ts';
 import { freePort, startSshd, sshdUnavailableReason, type SshdInstance } from '../../support/sshdHarness.ts';
 import { writeStandinLlamaServer } from '../../support/standinLlamaServer.ts';
 import { makeKit, waitFor, type Kit } from './nodeTestKit.ts';
+import { testOperator } from '../../support/testOperator.ts';
 
 const unavailable = sshdUnavailableReason();
 if (unavailable) console.warn(`skipping CLI tests: ${unavailable}`);
@@ -32,7 +33,7 @@ describe.skipIf(unavailable !== null)('batchdeck nodes / coordinator from a scri
 
   beforeAll(async () => {
     sshd = await startSshd();
-    kit = makeKit();
+    kit = makeKit({ operator: testOperator({ llamaServers: [path.join(sshd.dir, 'llama-server')] }) });
     const router = new Router(kit.service.handlers() as Handlers);
     server = http.createServer((req, res) => {
       let body = '';

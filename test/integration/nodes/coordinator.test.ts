@@ -6,6 +6,7 @@ import type { NodeInput } from '../../../shared/nodes.ts';
 import { freePort, startSshd, sshdUnavailableReason, type SshdInstance } from '../../support/sshdHarness.ts';
 import { writeStandinLlamaServer } from '../../support/standinLlamaServer.ts';
 import { makeKit, nodeNamed, waitFor, type Kit } from './nodeTestKit.ts';
+import { testOperator } from '../../support/testOperator.ts';
 
 const unavailable = sshdUnavailableReason();
 if (unavailable) console.warn(`skipping coordinator tests: ${unavailable}`);
@@ -50,7 +51,7 @@ describe.skipIf(unavailable !== null)('the llama-server coordinator over running
   });
 
   it('starts over the running nodes, shows loading then ready, registers as a backend and answers a chat completion', async () => {
-    kit = makeKit();
+    kit = makeKit({ operator: testOperator({ llamaServers: [llamaServer] }) });
     const [a, b] = await twoRunningNodes();
 
     const started = await kit.service.startCoordinator({ model, llamaServerPath: llamaServer, extraArgs: ['-c', '4096'] });
@@ -70,10 +71,14 @@ describe.skipIf(unavailable !== null)('the llama-server coordinator over running
     expect(reply.choices[0]?.message.content).toContain('over 2 rpc-server');
     expect(reply.usage?.total_tokens).toBeGreaterThan(0);
 
-    // The coordinator holds each rpc-server's single connection: the nodes read busy, not down.
+    // The coordinator holds each rpc-server's single connection: the nodes read busy, not down, and are not
+    // probed (a probe left in rpc-server's accept queue would kill it later); the last known probe stays.
     const probe = await kit.service.probe(a);
     expect(probe.busy).toBe(true);
-    expect(nodeNamed(kit, 'node-a').message).toMatch(/coordinator holds/);
+    expect(probe.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(probe.latencyMs).not.toBeNull();
+    expect(nodeNamed(kit, 'node-a').message).toMatch(/held by the coordinator since \d\d:\d\d:\d\d/);
+    expect(nodeNamed(kit, 'node-a').heldSince).not.toBeNull();
     await expect(kit.service.stop(b)).rejects.toThrow(/Stop the coordinator first/);
 
     const stopped = await kit.service.handlers()['coordinator.stop']({});
@@ -83,8 +88,8 @@ describe.skipIf(unavailable !== null)('the llama-server coordinator over running
     expect(kit.service.list().map((n) => n.state)).toEqual(['stopped', 'stopped']);
   });
 
-  it('detects the coordinator dying when an rpc-server is killed under it, alerts with the log tail, and restarts on the healthy node', async () => {
-    kit = makeKit();
+  it('with automatic recovery off: detects the coordinator dying when an rpc-server is killed under it, alerts with the log tail, and restarts on the healthy node', async () => {
+    kit = makeKit({ operator: testOperator({ llamaServers: [llamaServer] }), autoRecovery: () => false });
     await twoRunningNodes();
     await kit.service.startCoordinator({ model, llamaServerPath: llamaServer, extraArgs: [] });
     const ready = await waitFor('the coordinator to be ready', () => kit.coordinatorEvents.find((c) => c.state === 'ready'));
@@ -113,6 +118,10 @@ describe.skipIf(unavailable !== null)('the llama-server coordinator over running
     expect(kit.registrar.registered.size).toBe(0);
     expect(nodeNamed(kit, 'node-b').state).toBe('error');
     expect(nodeNamed(kit, 'node-b').message).toMatch(/stopped unexpectedly/);
+    // Nothing restarts by itself, and the alert says what to do.
+    const off = await waitFor('the recovery-off alert', () => kit.alerts.active.get('cluster:recovery-off:coordinator'));
+    expect(off.message).toMatch(/automatic recovery is off\. Restart it: batchdeck coordinator restart/);
+    expect(kit.alerts.active.has('coordinator:worker-lost')).toBe(false);
 
     kit.coordinatorEvents.length = 0;
     const restarted = await kit.service.restartCoordinator();
@@ -125,7 +134,7 @@ describe.skipIf(unavailable !== null)('the llama-server coordinator over running
   });
 
   it('checks every endpoint first and refuses to start llama-server when one does not answer', async () => {
-    kit = makeKit({ probeIntervalMs: 60_000 });
+    kit = makeKit({ probeIntervalMs: 60_000, operator: testOperator({ llamaServers: [llamaServer] }) });
     await twoRunningNodes();
     const victim = nodeNamed(kit, 'node-b');
     process.kill(victim.pid!, 'SIGKILL');
@@ -143,7 +152,7 @@ describe.skipIf(unavailable !== null)('the llama-server coordinator over running
   it('flags a node speaking another RPC protocol major and will not mix versions under one coordinator', async () => {
     const older = await startSshd({ rpcServerArgs: ['--proto', '3'] });
     try {
-      kit = makeKit();
+      kit = makeKit({ operator: testOperator({ llamaServers: [llamaServer] }) });
       await twoRunningNodes();
       const old = await kit.service.add({
         name: 'node-old', host: older.host, sshPort: older.port, user: older.user, auth: { method: 'key', keyPath: older.keyPath },

@@ -8,6 +8,7 @@ import { ChangeFeed } from '../../../src-main/core/events/changeFeed.ts';
 import type { BackendRegistrar, SecretBox } from '../../../src-main/core/nodes/contracts.ts';
 import { NodeService, type NodeServiceOptions } from '../../../src-main/core/nodes/nodeService.ts';
 import { openDatabase, type Db } from '../../../src-main/core/store/database.ts';
+import { testOperator } from '../../support/testOperator.ts';
 
 /** Alerts as the operator would see them: one per key while it lasts. */
 export class RecordingAlerts implements AlertSink {
@@ -75,6 +76,7 @@ export function makeKit(options: Partial<NodeServiceOptions> = {}, reuse?: { dir
     sshBackoffInitialMs: 200,
     sshBackoffMaxMs: 2_000,
     agentSocket: '',
+    operator: testOperator(),
     ...options,
   });
   return {

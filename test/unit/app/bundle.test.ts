@@ -11,7 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, type ResponseEnvelope, type Snapshot } from '../../../shared/contract/index.ts';
-import type { BatchSummary, ValidationReport } from '../../../shared/batch.ts';
+import type { BatchSummary } from '../../../shared/batch.ts';
+import type { StoredUpload, UploadReport } from '../../../shared/upload.ts';
 import type { BackendInfo } from '../../../shared/backend.ts';
 import { CONTENT_SECURITY_POLICY } from '../../../src-main/app/securityPolicy.ts';
 import { BAD_CORPUS, goodBatchText } from '../../support/batchFiles.ts';
@@ -103,9 +104,13 @@ describe('the built main bundle with the real engine', () => {
     expect(snapshot).toMatchObject({ batches: [], settings: expect.objectContaining({ notifications: true }) });
   });
 
-  it('validates a bad file by line, in the ingest worker, and queues nothing', async () => {
+  it('validates a bad file dropped by its path, in the ingest worker, and queues nothing', async () => {
     const bad = BAD_CORPUS.find((c) => c.name === 'invalid-json')!;
-    const report = await call<ValidationReport>('batches.validate', { name: 'bad.jsonl', content: bad.content().toString('utf8') });
+    const file = path.join(work, 'bad.jsonl');
+    fs.writeFileSync(file, bad.content());
+    const stored = await call<StoredUpload>('files.importPath', { path: file });
+    expect(stored).toMatchObject({ filename: 'bad.jsonl', bytes: fs.statSync(file).size });
+    const report = await call<UploadReport>('files.validate', { fileId: stored.fileId });
     expect(report.ok).toBe(false);
     expect(report.errors.map((e) => e.line)).toEqual(bad.expected.map((e) => e.line));
     expect(await call<BatchSummary[]>('batches.list', {})).toEqual([]);
@@ -115,14 +120,33 @@ describe('the built main bundle with the real engine', () => {
     const backend = await call<BackendInfo>('backends.startSimulator', {});
     expect(backend.simulated).toBe(true);
     const count = 40;
-    const batch = await call<BatchSummary>('batches.submit', { name: 'good.jsonl', content: goodBatchText({ count }) });
+    const file = path.join(work, 'good.jsonl');
+    fs.writeFileSync(file, goodBatchText({ count }));
+    const stored = await call<StoredUpload>('files.importPath', { path: file });
+    expect((await call<UploadReport>('files.validate', { fileId: stored.fileId })).ok).toBe(true);
+    const batch = await call<BatchSummary>('batches.submit', { fileId: stored.fileId, name: 'good.jsonl' });
     const done = await until('completion', () => {
       const events = window0().webContents.sent.filter((m) => m[0] === IPC_EVENT_CHANNEL && m[1] === 'batch.updated');
       return events.map((m) => m[2] as BatchSummary).find((b) => b.id === batch.id && b.status === 'completed');
     }, 30_000);
     expect(done.counts).toMatchObject({ total: count, completed: count, failed: 0 });
     expect(fake.state.notifications).toContainEqual({ title: 'Batch completed: good.jsonl', body: `${count} / ${count} requests succeeded.` });
+
+    // Download results: a save dialog, and the main process writes the file; nothing comes back but its path.
+    fake.state.savePath = path.join(work, 'saved', 'results.jsonl');
+    fs.mkdirSync(path.dirname(fake.state.savePath), { recursive: true });
+    const saved = await call<{ path: string | null; lines: number }>('batches.saveResults', { id: batch.id, kind: 'output' });
+    expect(saved).toEqual({ path: fake.state.savePath, lines: count });
+    const lines = fs.readFileSync(fake.state.savePath, 'utf8').trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { custom_id: string }).custom_id)).toHaveLength(count);
+    fake.state.savePath = null;
+    expect(await call('batches.saveResults', { id: batch.id, kind: 'error' })).toEqual({ path: null, lines: 0 });
   }, 40_000);
+
+  it('refuses to import a path that is not a file, saying why', async () => {
+    await expect(call('files.importPath', { path: path.join(work, 'no-such.jsonl') })).rejects.toThrow(/invalid_input: Could not read .*no-such\.jsonl: it does not exist/);
+    await expect(call('files.importPath', { path: work })).rejects.toThrow(/it is a folder/);
+  });
 
   it('closes the engine on quit', async () => {
     fake.electron.app.quit();

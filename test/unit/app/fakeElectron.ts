@@ -57,6 +57,8 @@ export function createFakeElectron() {
     },
     menu: null as unknown,
     errorBoxes: [] as string[],
+    saveDialogs: [] as unknown[],
+    savePath: null as string | null,
   };
 
   class FakeWebContents extends FakeEmitter {
@@ -154,7 +156,14 @@ export function createFakeElectron() {
       decryptString: (b: Buffer) => b.toString().replace(/^enc:/, ''),
       getSelectedStorageBackend: () => 'gnome_libsecret',
     },
-    dialog: { showErrorBox: (_title: string, message: string) => { state.errorBoxes.push(message); } },
+    dialog: {
+      showErrorBox: (_title: string, message: string) => { state.errorBoxes.push(message); },
+      // Answers with the path a test put in state.savePath (null: the operator cancelled).
+      showSaveDialog: async (...args: unknown[]) => {
+        state.saveDialogs.push(args.at(-1));
+        return state.savePath === null ? { canceled: true, filePath: '' } : { canceled: false, filePath: state.savePath };
+      },
+    },
     Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: (m: unknown) => { state.menu = m; } },
   };
   return { state, electron };

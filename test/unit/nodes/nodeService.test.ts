@@ -1,18 +1,31 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ChangeFeed } from '../../../src-main/core/events/changeFeed.ts';
 import { NodeService } from '../../../src-main/core/nodes/nodeService.ts';
 import { openDatabase, type Db } from '../../../src-main/core/store/database.ts';
 import type { NodeInput } from '../../../shared/nodes.ts';
 import { freePort } from '../../support/sshdHarness.ts';
+import { testOperator } from '../../support/testOperator.ts';
 
 let service: NodeService | null = null;
 let db: Db | null = null;
+/** A model and a llama-server the test's operator allows (they are never run here). */
+const allowedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchdeck-nodeservice-'));
+const allowedModel = path.join(allowedDir, 'm.gguf');
+const allowedLlama = path.join(allowedDir, 'llama-server');
+const keyFile = path.join(allowedDir, 'id_test');
+fs.writeFileSync(allowedModel, 'GGUF');
+fs.writeFileSync(allowedLlama, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+fs.writeFileSync(keyFile, 'not a key');
 afterEach(async () => {
   await service?.close();
   db?.close();
   service = null;
   db = null;
 });
+afterAll(() => fs.rmSync(allowedDir, { recursive: true, force: true }));
 
 function headless(): { service: NodeService; feed: ChangeFeed; events: string[] } {
   db = openDatabase(':memory:');
@@ -24,6 +37,7 @@ function headless(): { service: NodeService; feed: ChangeFeed; events: string[] 
     alerts: { raise: () => {}, clear: () => {} },
     registrar: { registerCoordinator: () => {}, unregisterCoordinator: () => {} },
     sshReadyTimeoutMs: 2000,
+    operator: testOperator({ llamaServers: [allowedLlama] }),
   });
   return { service, feed, events };
 }
@@ -41,7 +55,7 @@ describe('node service (no SSH needed)', () => {
     const { service } = headless();
     await expect(service.add(await node('pw', { auth: { method: 'password', password: 'hunter2' } })))
       .rejects.toThrow(/headless mode stores no secret. Use ssh-agent/);
-    await expect(service.add(await node('pp', { auth: { method: 'key', keyPath: '/k', passphrase: 'x' } })))
+    await expect(service.add(await node('pp', { auth: { method: 'key', keyPath: keyFile, passphrase: 'x' } })))
       .rejects.toThrow(/passphrase/);
     expect(service.list()).toEqual([]);
   });
@@ -64,7 +78,7 @@ describe('node service (no SSH needed)', () => {
 
   it('says there is nothing to run the coordinator on when no node runs', async () => {
     const { service } = headless();
-    await expect(service.startCoordinator({ model: '/m.gguf', extraArgs: [] })).rejects.toThrow(/No running node/);
+    await expect(service.startCoordinator({ model: allowedModel, extraArgs: [] })).rejects.toThrow(/No running node/);
     await expect(service.restartCoordinator()).rejects.toThrow(/has not been started/);
   });
 

@@ -34,6 +34,11 @@ export class ErrorList {
     error.message = error.line === null ? message : `line ${error.line}: ${message}`;
   }
 
+  /** The first n errors recorded (copies, so a later amend does not change what was already sent). */
+  first(n: number): LineError[] {
+    return this.#errors.slice(0, n).map((e) => ({ ...e }));
+  }
+
   toArray(): LineError[] {
     if (this.#dropped === 0) return this.#errors;
     return [

@@ -25,6 +25,8 @@ export class RequestFields {
   modelEscaped = false;
   /** body.stream is the literal true. */
   streamTrue = false;
+  /** body.input is a string or an array (what a /v1/responses request needs). */
+  inputOk = false;
 }
 
 const QUOTE = 0x22;
@@ -39,6 +41,7 @@ const URL = 3;
 const BODY = 4;
 const MODEL = 5;
 const STREAM = 6;
+const INPUT = 7;
 
 const KEY_CUSTOM_ID = new TextEncoder().encode('custom_id');
 const KEY_METHOD = new TextEncoder().encode('method');
@@ -46,6 +49,7 @@ const KEY_URL = new TextEncoder().encode('url');
 const KEY_BODY = new TextEncoder().encode('body');
 const KEY_MODEL = new TextEncoder().encode('model');
 const KEY_STREAM = new TextEncoder().encode('stream');
+const KEY_INPUT = new TextEncoder().encode('input');
 
 // Module state for the line being scanned: plain variables keep the hot loops free of property loads.
 let b: Buffer = Buffer.alloc(0);
@@ -63,6 +67,7 @@ export function scanRequestLine(buf: Buffer, start: number, stop: number, fields
   f = fields;
   seen = 0;
   fields.streamTrue = false;
+  fields.inputOk = false;
   skipWs();
   if (p >= end || b[p] !== 0x7b) return false;
   if (!object(1, NONE)) return false;
@@ -130,7 +135,7 @@ function keyField1(s: number, e: number): number {
 
 function keyField2(s: number, e: number): number {
   switch (e - s) {
-    case 5: return bytesAre(s, KEY_MODEL) ? MODEL : NONE;
+    case 5: return bytesAre(s, KEY_MODEL) ? MODEL : bytesAre(s, KEY_INPUT) ? INPUT : NONE;
     case 6: return bytesAre(s, KEY_STREAM) ? STREAM : NONE;
     default: return NONE;
   }
@@ -150,10 +155,12 @@ function value(depth: number, field: number): boolean {
   if (field !== NONE) seen &= ~(1 << field);
   if (field === BODY) seen &= ~(1 << MODEL);
   if (field === STREAM || field === BODY) f.streamTrue = false;
+  if (field === INPUT || field === BODY) f.inputOk = false;
   if (c === QUOTE) {
     const s = p + 1;
     if (!string()) return false;
-    if (field !== NONE && field !== BODY && field !== STREAM) recordString(field, s, p - 1);
+    if (field === INPUT) f.inputOk = true;
+    else if (field !== NONE && field !== BODY && field !== STREAM) recordString(field, s, p - 1);
     return true;
   }
   if (c === 0x7b) {
@@ -162,7 +169,11 @@ function value(depth: number, field: number): boolean {
     if (field === BODY) seen |= 1 << BODY;
     return true;
   }
-  if (c === 0x5b) return depth < MAX_DEPTH && array(depth + 1);
+  if (c === 0x5b) {
+    if (depth >= MAX_DEPTH || !array(depth + 1)) return false;
+    if (field === INPUT) f.inputOk = true;
+    return true;
+  }
   if (c === 0x74) {
     if (!literal(0x72, 0x75, 0x65, -1)) return false;
     if (field === STREAM) f.streamTrue = true;

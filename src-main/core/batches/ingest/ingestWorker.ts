@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IngestWorkerData, IngestWorkerMessage } from './types.ts';
 import { validateBatchFile } from './validateBatchFile.ts';
+import { PROGRESS_ERRORS } from './types.ts';
 
 /** Worker entry: validates one file off the engine's event loop, inserts its requests when it is good. */
 const PROGRESS_INTERVAL_MS = 200;
@@ -14,13 +15,18 @@ function post(message: IngestWorkerMessage): void {
 async function main({ opts, abortFlag }: IngestWorkerData): Promise<void> {
   const shouldStop = (): boolean => Atomics.load(abortFlag, 0) !== 0;
   let lastProgress = 0;
-  const { result, index } = validateBatchFile(opts, (bytesRead, totalBytes) => {
+  let sentErrors = 0;
+  const { result, index } = validateBatchFile(opts, ({ bytesRead, totalBytes, lines, errors }) => {
     // Called after every read, so an abort is seen within one read of a few MB.
     if (shouldStop()) throw new Aborted();
     const now = Date.now();
-    if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+    // The first error goes out at once (the operator may stop there); otherwise a few updates a second.
+    const firstErrorNews = errors.count > 0 && sentErrors === 0;
+    if (!firstErrorNews && now - lastProgress < PROGRESS_INTERVAL_MS) return;
     lastProgress = now;
-    post({ type: 'progress', progress: { bytesRead, totalBytes } });
+    const firstErrors = sentErrors < PROGRESS_ERRORS ? errors.first(PROGRESS_ERRORS) : [];
+    sentErrors = errors.count;
+    post({ type: 'progress', progress: { bytesRead, totalBytes, lines, errorCount: errors.count, firstErrors } });
   });
   if (result.ok && opts.dbPath !== undefined && opts.batchId !== undefined) {
     // Loaded only when needed: a validate-only run (the Submit preview) skips SQLite's start-up cost.

@@ -8,7 +8,8 @@ import type { IngestPreviewItem } from './types.ts';
  * shared/batch.ts's ENDPOINTS, copied because importing that module loads zod, which would add ~80 ms to every
  * ingest worker's start. The two lines below make the typecheck fail if the copy and Endpoint ever differ.
  */
-const ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'] as const satisfies readonly Endpoint[];
+const ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/responses'] as const satisfies readonly Endpoint[];
+const RESPONSES = '/v1/responses';
 const _everyEndpointListed: Endpoint extends (typeof ENDPOINTS)[number] ? true : never = true;
 
 const SUPPORTED_URLS: ReadonlySet<string> = new Set(ENDPOINTS);
@@ -70,6 +71,7 @@ export class RequestValidator {
     if (isPlainObject(body)) {
       this.#checkModel(body.model, line);
       this.#checkStream(body.stream, line);
+      if (value.url === RESPONSES) this.#checkResponsesInput(typeof body.input === 'string' || Array.isArray(body.input), body.input, line);
     } else {
       const message = body === undefined ? 'missing body (the request parameters object)' : `body must be a JSON object, got ${describe(body)}`;
       this.#errors.add(line, 'invalid_body', message, 'body');
@@ -87,9 +89,11 @@ export class RequestValidator {
     const errorsBefore = this.#errors.count;
     const customId = this.#checkCustomId(decodeString(buf, f.customIdStart, f.customIdEnd, f.customIdEscaped), line);
     this.#checkMethod(f.methodEscaped ? decodeString(buf, f.methodStart, f.methodEnd, true) : sameOrDecoded(buf, f.methodStart, f.methodEnd, 'POST'), line);
-    this.#checkUrl(f.urlEscaped ? decodeString(buf, f.urlStart, f.urlEnd, true) : sameOrDecoded(buf, f.urlStart, f.urlEnd, this.endpoint), line);
+    const url = f.urlEscaped ? decodeString(buf, f.urlStart, f.urlEnd, true) : sameOrDecoded(buf, f.urlStart, f.urlEnd, this.endpoint);
+    this.#checkUrl(url, line);
     this.#checkModel(f.modelEscaped ? decodeString(buf, f.modelStart, f.modelEnd, true) : sameOrDecoded(buf, f.modelStart, f.modelEnd, this.model), line);
     this.#checkStream(f.streamTrue, line);
+    if (url === RESPONSES) this.#checkResponsesInput(f.inputOk, f.inputOk ? '' : undefined, line);
     return this.#errors.count === errorsBefore ? customId : null;
   }
 
@@ -151,6 +155,14 @@ export class RequestValidator {
       this.#errors.add(line, 'mismatched_model',
         `model ${quote(model)} differs from ${quote(this.model)} used on line ${this.#modelLine}; a batch file must use one model`, 'body.model');
     }
+  }
+
+  /** A Responses request needs `input`: a string, or an array of input items (what OpenAI and llama-server accept). */
+  #checkResponsesInput(ok: boolean, input: unknown, line: number): void {
+    if (ok) return;
+    const message = input === undefined ? 'body.input is missing (a /v1/responses request needs input: a string or an array of input items)'
+      : `body.input must be a string or an array of input items, got ${describe(input)}`;
+    this.#errors.add(line, 'missing_input', message, 'body.input');
   }
 
   #checkStream(stream: unknown, line: number): void {

@@ -31,7 +31,15 @@ export interface IngestResult {
   timings: { validateMs: number; insertMs: number };
 }
 
-export interface IngestProgress { bytesRead: number; totalBytes: number }
+export interface IngestProgress {
+  bytesRead: number;
+  totalBytes: number;
+  /** Non-blank lines seen so far. */
+  lines: number;
+  errorCount: number;
+  /** The first errors found so far (at most PROGRESS_ERRORS), for a window that shows them before the end. */
+  firstErrors: LineError[];
+}
 
 /** What the parent gives the ingest worker. */
 export interface IngestWorkerData {
@@ -51,3 +59,5 @@ export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_PREVIEW_COUNT = 10;
 /** Beyond this many errors only a count is kept, so a garbage 1 GB file cannot exhaust memory. */
 export const MAX_REPORTED_ERRORS = 100_000;
+/** How many of the first errors a progress message carries; the final result has all of them. */
+export const PROGRESS_ERRORS = 10;

@@ -20,7 +20,9 @@ export interface Validation {
  * Streams a batch file through every check of DESIGN section 4. Synchronous and CPU-bound: it runs inside the
  * ingest worker (ingestWorker.ts), never on the engine's event loop. Writes nothing.
  */
-export function validateBatchFile(opts: IngestOptions, onProgress?: (bytesRead: number, totalBytes: number) => void): Validation {
+export interface ValidationProgress { bytesRead: number; totalBytes: number; lines: number; errors: ErrorList }
+
+export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: ValidationProgress) => void): Validation {
   const started = performance.now();
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const errors = new ErrorList();
@@ -70,7 +72,7 @@ export function validateBatchFile(opts: IngestOptions, onProgress?: (bytesRead: 
           `too large: ${formatBytes(bytes)}, over the ${formatBytes(maxLineBytes)} limit for one request line`);
         if (index.size > 0) index.clear();
       },
-      progress: onProgress && ((bytesRead) => onProgress(bytesRead, totalBytes)),
+      progress: onProgress && ((bytesRead) => onProgress({ bytesRead, totalBytes, lines: lineCount, errors })),
     }));
   } finally {
     fs.closeSync(fd);

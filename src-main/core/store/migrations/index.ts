@@ -7,6 +7,7 @@ import { migration as m5 } from './0005_events.ts';
 import { migration as m6 } from './0006_settings.ts';
 import { migration as m7 } from './0007_nodes.ts';
 import { migration as m8 } from './0008_requests_by_custom_id.ts';
+import { migration as m9 } from './0009_cluster_desired_state.ts';
 
 /** In order; a new migration is a new file added at the end, never an edit of an old one. */
-export const migrations: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8];
+export const migrations: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8, m9];

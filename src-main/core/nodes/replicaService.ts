@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { ApiError } from '../../../shared/contract/index.ts';
+import type { NodeInfo } from '../../../shared/nodes.ts';
+import type { ReplicaInfo, ReplicasStart } from '../../../shared/replicas.ts';
+import type { FitPlan } from '../../../shared/plan.ts';
+import type { OperatorChecks } from '../policy/operatorPolicy.ts';
+import { hasTensorSplitFlag } from '../plan/llamaServerFlagValues.ts';
+import { ReplicaProcess, type ReplicaBackends, type ReplicaSession } from './replicaProcess.ts';
+
+export interface ReplicaServiceDeps {
+  nodes: () => NodeInfo[];
+  session: (nodeId: string) => ReplicaSession;
+  backends: ReplicaBackends;
+  operator: Pick<OperatorChecks, 'llamaServerFlags'>;
+  /** The fit plan for replicas of this model on these nodes (the model read on the nodes). */
+  plan: (input: { model: string; nodes: string[]; extraArgs: string[] }) => Promise<FitPlan>;
+  onChange: (info: ReplicaInfo) => void;
+  readyTimeoutMs?: number;
+  healthIntervalMs?: number;
+}
+
+/** Flags Batchdeck sets itself for a replica (the alias only when the operator gives none). */
+const OWN_FLAGS = new Set(['-m', '--model', '--host', '--port', '--rpc']);
+
+/**
+ * Data parallel: a whole llama-server on each chosen node, each its own backend for the model, so the
+ * executor keeps every replica's slots full. One replica per node.
+ */
+export class ReplicaService {
+  private readonly d: ReplicaServiceDeps;
+  private readonly replicas = new Map<string, ReplicaProcess>();
+
+  constructor(deps: ReplicaServiceDeps) {
+    this.d = deps;
+  }
+
+  list(): ReplicaInfo[] {
+    return [...this.replicas.values()].map((r) => r.info()).filter((i) => i.state !== 'stopped');
+  }
+
+  private choose(wanted: readonly string[] | undefined): NodeInfo[] {
+    const all = this.d.nodes();
+    if (!wanted?.length) return all.filter((n) => n.acceptedHostKey !== null);
+    return wanted.map((w) => {
+      const n = all.find((x) => x.id === w || x.name === w);
+      if (!n) throw new ApiError({ code: 'not_found', message: `No node ${w}. Known nodes: ${all.map((x) => x.name).join(', ') || 'none (nodes add)'}` });
+      return n;
+    });
+  }
+
+  async start(input: ReplicasStart): Promise<ReplicaInfo[]> {
+    const nodes = this.choose(input.nodes);
+    if (nodes.length === 0) throw new ApiError({ code: 'conflict', message: 'No node to start replicas on: add a node and accept its host key first' });
+    const own = input.extraArgs.find((a) => OWN_FLAGS.has(a.split('=')[0]!));
+    if (own) throw new ApiError({ code: 'invalid_input', message: `${own} is set by Batchdeck for each replica; leave it out of the extra flags`, issues: [{ path: 'extraArgs', message: `${own} is not allowed here` }] });
+    if (hasTensorSplitFlag(input.extraArgs)) throw new ApiError({ code: 'invalid_input', message: 'a replica holds the whole model: --tensor-split does not apply', issues: [{ path: 'extraArgs', message: '--tensor-split is for the coordinator' }] });
+    const extraArgs = this.d.operator.llamaServerFlags(input.extraArgs);
+    const busy = nodes.filter((n) => this.replicas.get(n.id)?.active);
+    if (busy.length) throw new ApiError({ code: 'conflict', message: `A replica already runs on ${busy.map((n) => n.name).join(', ')}; stop it first (replicas stop --node NAME)` });
+    if (!input.override) {
+      const plan = await this.d.plan({ model: input.model, nodes: nodes.map((n) => n.id), extraArgs });
+      if (plan.fits === false) {
+        throw new ApiError({ code: 'conflict', message: `Not starting replicas: ${plan.summary}. Choose nodes that fit, a shorter context or fewer slots (-c, -np), or start anyway with override (CLI: --force).` });
+      }
+    }
+    const alias = path.posix.basename(input.model).replace(/\.gguf$/i, '');
+    const named = extraArgs.some((a) => a === '-a' || a === '--alias' || a.startsWith('--alias='));
+    const args = ['-m', input.model, '--host', '127.0.0.1', '--port', '0', ...(named ? [] : ['--alias', alias]), ...extraArgs];
+    const results = await Promise.allSettled(nodes.map((n) => this.replica(n).start({ llamaServerPath: input.llamaServerPath ?? '', model: input.model, args })));
+    const failed = results.map((r, i) => (r.status === 'rejected' ? `${nodes[i]!.name}: ${(r.reason as Error).message}` : null)).filter((x): x is string => x !== null);
+    if (failed.length === nodes.length) throw new ApiError({ code: 'unavailable', message: `No replica started: ${failed.join('; ')}` });
+    return this.list();
+  }
+
+  async stop(wanted: readonly string[] | undefined): Promise<ReplicaInfo[]> {
+    const ids = wanted?.length ? this.choose(wanted).map((n) => n.id) : [...this.replicas.keys()];
+    const results = await Promise.allSettled(ids.map((id) => this.replicas.get(id)?.stop()));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).message);
+    if (failed.length) throw new ApiError({ code: 'unavailable', message: `Some replicas did not stop: ${failed.join('; ')}` });
+    return this.list();
+  }
+
+  close(): void {
+    for (const r of this.replicas.values()) r.close();
+  }
+
+  private replica(n: NodeInfo): ReplicaProcess {
+    let r = this.replicas.get(n.id);
+    if (!r) {
+      r = new ReplicaProcess({
+        nodeId: n.id,
+        nodeName: () => this.d.nodes().find((x) => x.id === n.id)?.name ?? n.name,
+        session: () => this.d.session(n.id),
+        backends: this.d.backends,
+        onChange: (info) => this.d.onChange(info),
+        ...(this.d.readyTimeoutMs !== undefined ? { readyTimeoutMs: this.d.readyTimeoutMs } : {}),
+        ...(this.d.healthIntervalMs !== undefined ? { healthIntervalMs: this.d.healthIntervalMs } : {}),
+      });
+      this.replicas.set(n.id, r);
+    }
+    return r;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Big batch files through the window, in Chromium against a real `batchdeck serve`: a 200,000-line file dropped
+ * from disk is streamed to the engine, validated once with a progress bar, and queued by its id; a bad one shows
+ * its errors from the first to the last line and queues nothing; an upload not submitted does not linger.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { goodRequestLine, writeGoodBatchFile } from '../support/batchFiles.ts';
+import { startStack, type Stack } from './support/stack.ts';
+import { dropDiskFileOnWindow, dropFileOnWindow, openWindow } from './support/page.ts';
+
+const LINES = 200_000;
+const MODEL = 'sim-model';
+
+let stack: Stack;
+let dir: string;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-e2e-large-'));
+  // Slow on purpose: the batch must still be there to look at after Submit, not finished.
+  stack = await startStack({ simulators: [['--slots', '2', '--latency-ms', '200']] });
+});
+
+test.afterAll(async () => {
+  await stack?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Uploads the window keeps in the engine (GET /v1/files). */
+async function storedUploads(): Promise<{ id: string; filename: string }[]> {
+  const res = await fetch(`${stack.url}/v1/files`);
+  return ((await res.json()) as { data: { id: string; filename: string }[] }).data;
+}
+
+declare global {
+  interface Window {
+    __seen?: { bars: string[]; errorsSoFar: string[] };
+  }
+}
+
+/**
+ * Records in the page every progress text and every "errors so far" item that appears, however briefly: a
+ * 40 MB file on loopback is read in well under a second, quicker than a test could poll for it.
+ */
+async function watchProgress(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen = { bars: [] as string[], errorsSoFar: [] as string[] };
+    window.__seen = seen;
+    const scan = () => {
+      for (const el of document.querySelectorAll('[role="progressbar"]')) {
+        const text = `${el.getAttribute('aria-label')}: ${el.getAttribute('aria-valuetext') ?? ''}`;
+        if (seen.bars.at(-1) !== text) seen.bars.push(text);
+      }
+      for (const li of document.querySelectorAll('[aria-label="Errors found so far"] li')) {
+        const text = li.textContent ?? '';
+        if (!seen.errorsSoFar.includes(text)) seen.errorsSoFar.push(text);
+      }
+    };
+    new MutationObserver(scan).observe(document.body, { childList: true, subtree: true, attributes: true, characterData: true });
+  });
+}
+
+async function seen(page: Page): Promise<{ bars: string[]; errorsSoFar: string[] }> {
+  return page.evaluate(() => window.__seen ?? { bars: [], errorsSoFar: [] });
+}
+
+test('a 200,000-line file dropped on the window shows its progress and report, and Submit queues the batch', async ({ page }) => {
+  const { file, bytes } = await writeGoodBatchFile(path.join(dir, 'large.jsonl'), { count: LINES, model: MODEL });
+  await openWindow(page, stack.url);
+  await watchProgress(page);
+  await dropDiskFileOnWindow(page, file);
+
+  await expect(page.getByText(/200,000 requests/)).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText('large.jsonl').first()).toBeVisible();
+  const { bars } = await seen(page);
+  expect(bars.some((b) => b.startsWith('Upload progress: Sending large.jsonl'))).toBe(true);
+  expect(bars.some((b) => /^Validation progress: Validating large\.jsonl: .* lines\/s/.test(b))).toBe(true);
+  await expect(page.getByRole('list', { name: 'Validation errors' })).toHaveCount(0);
+  // The file is stored once in the engine, under its own name and size.
+  expect((await storedUploads()).map((f) => f.filename)).toEqual(['large.jsonl']);
+  expect(bytes).toBeGreaterThan(30 * 1024 * 1024);
+
+  const submit = page.getByRole('button', { name: 'Submit batch' });
+  await expect(submit).toBeEnabled();
+  await submit.click();
+  const header = page.locator('.batch-header');
+  await expect(header).toBeVisible();
+  const id = await header.getAttribute('data-batch-id');
+  await expect(page.locator('.batch-header__count')).toHaveText(new RegExp(`/ ${LINES}$`));
+  const batch = await stack.call('batches.get', { id: id! });
+  expect(batch.counts.total).toBe(LINES);
+  expect(['queued', 'in_progress']).toContain(batch.status);
+  // Leaving Submit after submitting keeps the batch's input file.
+  expect((await storedUploads()).map((f) => f.id)).toEqual([batch.inputFileId]);
+  await stack.call('batches.cancel', { id: id! });
+});
+
+test('a bad 200,000-line file shows the errors of its first and last lines and queues nothing', async ({ page }) => {
+  const file = path.join(dir, 'bad-large.jsonl');
+  await writeGoodBatchFile(file, { count: LINES, model: MODEL, idPrefix: 'bad-' });
+  // Line 1 is cut off mid-object; the last line repeats the custom_id of line 2.
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  lines[0] = lines[0]!.slice(0, 25);
+  lines[LINES - 1] = goodRequestLine(1, { model: MODEL, idPrefix: 'bad-' });
+  fs.writeFileSync(file, lines.join('\n'));
+  const before = await stack.call('batches.list', { status: 'all' });
+
+  await openWindow(page, stack.url);
+  await watchProgress(page);
+  await dropDiskFileOnWindow(page, file);
+
+  const errors = page.getByRole('list', { name: 'Validation errors' }).getByRole('listitem');
+  await expect(errors).toHaveCount(2, { timeout: 60_000 });
+  await expect(errors.nth(0)).toContainText('line 1: not valid JSON');
+  await expect(errors.nth(1)).toContainText(`line ${LINES}: duplicate custom_id "bad-2" (first seen on line 2)`);
+  await expect(page.getByRole('button', { name: 'Submit batch' })).toBeDisabled();
+  // The first error was on screen before the end of the file.
+  expect((await seen(page)).errorsSoFar.some((e) => e.startsWith('line 1'))).toBe(true);
+
+  expect(await stack.call('batches.list', { status: 'all' })).toEqual(before);
+  expect((await stack.call('app.snapshot', {})).queue.queued).toBe(0);
+});
+
+test('an upload not submitted is removed when another file is dropped and when the view is left', async ({ page }) => {
+  const existing = new Set((await storedUploads()).map((f) => f.id));
+  const fresh = async () => (await storedUploads()).filter((f) => !existing.has(f.id)).map((f) => f.filename);
+  await openWindow(page, stack.url, '#/submit');
+  const small = (n: number) => Array.from({ length: n }, (_, i) => goodRequestLine(i, { model: MODEL })).join('\n') + '\n';
+
+  await dropFileOnWindow(page, 'first.jsonl', small(3));
+  await expect(page.getByText(/3 requests/)).toBeVisible();
+  expect(await fresh()).toEqual(['first.jsonl']);
+
+  await dropFileOnWindow(page, 'second.jsonl', small(4));
+  await expect(page.getByText(/4 requests/)).toBeVisible();
+  await expect.poll(fresh).toEqual(['second.jsonl']);
+
+  await page.getByRole('link', { name: 'Dashboard' }).first().click();
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect.poll(fresh).toEqual([]);
+});
