@@ -50,7 +50,7 @@ const TARGETS = {
     label: 'the window (vite)',
     outputs: ['dist/renderer/index.html'],
     inputs: ['src-renderer', 'shared', 'vite.config.ts', 'package-lock.json'],
-    command: (root) => [process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']],
+    command: (root) => [process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error']],
   },
   app: {
     label: 'the desktop bundles (esbuild)',

@@ -37,6 +37,28 @@ function openInBrowser(url, onFail) {
   return cmd;
 }
 
+/** Whether something answers HTTP at `url` (any status: a token-protected serve answers 401). */
+async function answers(url) {
+  try {
+    await fetch(new URL('health', url), { signal: AbortSignal.timeout(2_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves true once `url` answers, false if `gaveUp()` turns true first. Waiting for the socket, rather than
+ * for a line of serve's output, keeps the browser from opening on a port that does not listen yet.
+ */
+async function whenAnswering(url, gaveUp) {
+  while (!gaveUp()) {
+    if (await answers(url)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
 /**
  * Serves the window until SIGINT/SIGTERM, then closes the engine; resolves to the exit status.
  * `argv` takes `batchdeck serve`'s options (--port, --host, --data-dir, --backend, ...); without --port the
@@ -51,34 +73,46 @@ export async function startHeadless({ reason, argv, who }) {
   }
   const host = optionValue(args, '--host') ?? '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  const inUse = `Something else listens there (another Batchdeck?): choose another port with \`npm start -- --port ${Number(port) + 1}\` or BATCHDECK_PORT.`;
+  // Checked first, so that the wait for the window below cannot mistake another server for this one.
+  if (await answers(url)) {
+    process.stderr.write(`${who}: ${url} is taken. ${inUse}\n`);
+    return 1;
+  }
   process.stdout.write(`${who}: no desktop window (${reason}); the same window is served at ${url} instead.\n`);
 
   // Ctrl-C in a terminal reaches this process from the terminal and again from npm or the process that
-  // started it under Node 24. serve stops on the first; a listener here keeps the repeat from killing the
-  // process halfway through closing the engine.
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => {});
-
-  let announced = false;
-  const out = (line) => {
-    process.stdout.write(`${line}\n`);
-    // serve prints its first line once it listens: the moment the window can be opened. The note follows
-    // serve's own lines (printed in the same tick).
-    if (announced) return;
-    announced = true;
-    setImmediate(() => {
-      if (!hasDisplay()) {
-        process.stdout.write(`${who}: no display to open a browser on: open ${url} in a browser here, or from another machine through \`ssh -L ${port}:127.0.0.1:${port} <this host>\`. Ctrl-C stops Batchdeck.\n`);
-        return;
-      }
-      const opener = openInBrowser(url, (why) => process.stdout.write(`${who}: ${why}; open ${url} yourself.\n`));
-      process.stdout.write(`${who}: opening ${url} in your browser (${opener}). Ctrl-C stops Batchdeck.\n`);
+  // started it under Node 24. serve stops on the first; this listener keeps the repeat from killing the
+  // process halfway through closing the engine, and keeps a Ctrl-C that comes before serve listens (and has
+  // its own handler) until then.
+  let listening = false;
+  let stopRequested = null;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (!listening) stopRequested ??= signal;
     });
+  }
+
+  const announce = () => {
+    if (!hasDisplay()) {
+      process.stdout.write(`${who}: no display to open a browser on: open ${url} in a browser here, or from another machine through \`ssh -L ${port}:127.0.0.1:${port} <this host>\`. Ctrl-C stops Batchdeck.\n`);
+      return;
+    }
+    const opener = openInBrowser(url, (why) => process.stdout.write(`${who}: ${why}; open ${url} yourself.\n`));
+    process.stdout.write(`${who}: opening ${url} in your browser (${opener}). Ctrl-C stops Batchdeck.\n`);
   };
+  const serving = runServeCommand(args, (line) => process.stdout.write(`${line}\n`));
+  let ended = false;
+  void serving.finally(() => (ended = true)).catch(() => {});
+  void whenAnswering(url, () => ended).then((answering) => {
+    listening = true;
+    if (answering && stopRequested) process.kill(process.pid, stopRequested);
+    else if (answering) announce();
+  });
   try {
-    return await runServeCommand(args, out);
+    return await serving;
   } catch (err) {
-    const inUse = err?.code === 'EADDRINUSE' ? ` Something else listens there (another Batchdeck?): choose another port with \`npm start -- --port ${Number(port) + 1}\` or BATCHDECK_PORT.` : '';
-    process.stderr.write(`${who}: could not serve the window at ${url}: ${err?.message ?? err}.${inUse}\n`);
+    process.stderr.write(`${who}: could not serve the window at ${url}: ${err?.message ?? err}.${err?.code === 'EADDRINUSE' ? ` ${inUse}` : ''}\n`);
     return 1;
   }
 }

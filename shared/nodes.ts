@@ -90,6 +90,26 @@ export interface CoordinatorInfo {
   exitCode: number | null;
   /** What automatic recovery is doing or gave up on (null when nothing is to recover). */
   recovery: string | null;
+  /** The model id llama-server's /v1/models lists (its `-a` alias, if any); `model` stays the GGUF path. */
+  servedModel?: string | null;
+  /** The settings of the last start, as stored (they survive an engine restart): what the form shows. */
+  lastSettings?: CoordinatorSettings | null;
+}
+
+/** rpc-server's log file on the node, read on request. */
+export interface NodeLog {
+  /** Where it is on the node (~/.batchdeck/rpc-server-PORT.log). */
+  path: string;
+  lines: string[];
+  /** When it was read (epoch ms). */
+  at: number;
+}
+
+export interface CoordinatorSettings {
+  model: string;
+  llamaServerPath: string;
+  port: number | null;
+  extraArgs: string[];
 }
 
 /**

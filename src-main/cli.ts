@@ -12,6 +12,7 @@ Usage:
   ${RUN_USAGE}
   batchdeck nodes add|list|start|stop|probe|remove [--server URL] [--token T] [--json] ...
   batchdeck coordinator start|status|stop [--server URL] [--token T] [--json] ...
+  batchdeck replicas start|status|stop [--server URL] [--token T] [--json] ...
   batchdeck plan --model PATH [--ctx N] [--parallel N] [--node NAME]... [--replicas] [--json]
 `;
 
@@ -34,6 +35,10 @@ async function main(argv: string[]): Promise<number> {
     case 'coordinator': {
       const { runCoordinatorCommand } = await import('./cli/coordinatorCommand.ts');
       return runCoordinatorCommand(rest, out);
+    }
+    case 'replicas': {
+      const { runReplicasCommand } = await import('./cli/replicasCommand.ts');
+      return runReplicasCommand(rest, out);
     }
     case 'plan': {
       const { runPlanCommand } = await import('./cli/planCommand.ts');

@@ -5,6 +5,7 @@ import type { Route } from './router/routes.ts';
 import { Nav } from './layout/Nav.tsx';
 import { ConnectionBanner } from './layout/ConnectionBanner.tsx';
 import { DropOverlay } from './layout/DropOverlay.tsx';
+import { Announcer } from './layout/Announcer.tsx';
 import { useWindowFileDrop } from './views/submit/useWindowFileDrop.ts';
 import { useFileTransfer } from './api/FileTransferContext.tsx';
 import { DashboardView } from './views/dashboard/DashboardView.tsx';
@@ -53,6 +54,7 @@ export function App({ onRetrySnapshot }: { onRetrySnapshot: () => void }) {
         <View route={route} />
       </main>
       <DropOverlay />
+      <Announcer />
     </div>
   );
 }

@@ -7,7 +7,7 @@ import type { BackendInfo, BackendTestResult } from '../backend.ts';
 import { BACKEND_KINDS } from '../backend.ts';
 import type { Alert, ExecutorStatus, QueueCounts, Settings } from '../engineState.ts';
 import type { GpuHistory, GpuHostStatus } from '../gpu.ts';
-import type { CoordinatorInfo, NodeInfo, NodeProbe } from '../nodes.ts';
+import type { CoordinatorInfo, NodeInfo, NodeLog, NodeProbe } from '../nodes.ts';
 import { nodeInputSchema, nodeUpdateSchema } from '../nodes.ts';
 import type { OperatorAllowListInfo } from '../operator.ts';
 import { operatorPickSchema } from '../operator.ts';
@@ -131,6 +131,8 @@ export const requests = {
   'nodes.startAll': request(noInput).returns<NodeInfo[]>(),
   'nodes.stopAll': request(noInput).returns<NodeInfo[]>(),
   'nodes.probe': request(z.object({ id: z.string().min(1) })).returns<NodeProbe>(),
+  /** The tail of rpc-server's log file on the node, read now (up to 500 lines). */
+  'nodes.log': request(z.object({ id: z.string().min(1), lines: z.number().int().min(1).max(500).optional() })).returns<NodeLog>(),
 
   'coordinator.status': request(noInput).returns<CoordinatorInfo>(),
   'coordinator.start': request(

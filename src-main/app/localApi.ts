@@ -1,6 +1,10 @@
 import type { Settings } from '../../shared/engineState.ts';
 
-/** Only loopback: the desktop app's API is for local scripts; a LAN address needs `batchdeck serve` and a token. */
+/**
+ * Only loopback: the desktop app's API is for local scripts; a LAN address needs `batchdeck serve` and a token.
+ * It is the same server as `serve` (startHttpServer), so the same guard applies: access decided from the
+ * matched route, Host and Origin checked against the loopback names, framing refused, small JSON bodies.
+ */
 export const LOCAL_API_HOST = '127.0.0.1';
 
 export interface RunningServer {

@@ -41,6 +41,10 @@ export interface NodeSummary {
   name: string;
   host: string;
   state: NodeInfo['state'];
+  /** When it entered that state (epoch ms), and since when the coordinator holds it (busy), or null. */
+  stateSince: number;
+  heldSince: number | null;
+  /** The last known probe: a busy node keeps the version, device memory and latency it last answered with. */
   version: string | null;
   devices: { index: number; freeBytes: number; totalBytes: number }[];
   latencyMs: number | null;
@@ -51,6 +55,8 @@ export function nodeSummary(n: NodeInfo): NodeSummary {
     name: n.name,
     host: n.host,
     state: n.state,
+    stateSince: n.stateSince,
+    heldSince: n.heldSince,
     version: n.probe?.version ?? null,
     devices: (n.probe?.devices ?? []).map((d) => ({ index: d.index, freeBytes: d.freeBytes, totalBytes: d.totalBytes })),
     latencyMs: n.probe?.latencyMs ?? null,
@@ -183,7 +189,7 @@ export function formatNodeLine(n: NodeInfo): string {
   const parts = [
     `${n.name}`,
     `${n.user}@${n.host}:${n.sshPort}`,
-    n.state,
+    n.state === 'unreachable' || n.state === 'error' ? `${n.state} for ${Math.max(0, Math.round((Date.now() - n.stateSince) / 1000))} s` : n.state,
     n.probe?.version ? `rpc v${n.probe.version}${n.versionMismatch ? ' (protocol mismatch!)' : ''}` : null,
     devices || null,
     n.probe?.latencyMs != null ? `${n.probe.latencyMs} ms` : null,

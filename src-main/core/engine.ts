@@ -112,7 +112,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     },
     waitingReason: () => nodes.waitingReason(),
   });
-  const monitor = new ExecutorMonitor({ db, executor, settings: settingsRepo, alerts, emit: (e, queue) => feed.emit('executor.heartbeat', { executor: e, queue }) });
+  const monitor = new ExecutorMonitor({
+    db, executor, settings: settingsRepo, alerts, emit: (e, queue) => feed.emit('executor.heartbeat', { executor: e, queue }),
+    ...(config.executor?.stuckAfterMs !== undefined ? { stuckAfterMs: config.executor.stuckAfterMs } : {}),
+  });
 
   const gpuMonitors: GpuMonitor[] = [];
   if (config.gpu?.enabled !== false) {

@@ -17,6 +17,8 @@ export interface EngineConfig {
    * move forward to expire a batch without waiting; everything else uses Date.now.
    */
   clock?: () => number;
+  /** How long a backend may hold requests in flight without finishing any before it is reported stuck (default 90 s). */
+  executor?: { stuckAfterMs?: number };
   /** Remote nodes service; off when its dependencies are not wanted. */
   nodes?: { enabled: boolean };
   /**

@@ -82,6 +82,7 @@ export class NodeFeature {
 
   start(): void {
     if (!this.service) return;
+    this.service.startReconciling();
     for (const n of this.service.list()) this.syncGpuMonitor(n);
     this.unsubscribe = this.o.feed.subscribe((name, payload) => {
       if (name === 'node.updated') this.syncGpuMonitor(payload as NodeInfo);
@@ -169,7 +170,7 @@ export class NodeFeature {
     const handlers: NodeHandlers = {
       'nodes.list': () => [],
       'nodes.add': off, 'nodes.update': off, 'nodes.remove': off, 'nodes.acceptHostKey': off, 'nodes.start': off, 'nodes.stop': off,
-      'nodes.startAll': () => [], 'nodes.stopAll': () => [], 'nodes.probe': off,
+      'nodes.startAll': () => [], 'nodes.stopAll': () => [], 'nodes.probe': off, 'nodes.log': off,
       'coordinator.status': () => STOPPED_COORDINATOR, 'coordinator.start': off, 'coordinator.stop': () => STOPPED_COORDINATOR, 'coordinator.restart': off,
     };
     return handlers satisfies Pick<Handlers, keyof NodeHandlers>;

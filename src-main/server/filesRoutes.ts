@@ -85,7 +85,9 @@ export function registerFilesRoutes(app: FastifyInstance, engine: Engine): void 
     if (!row) return sendOpenAiError(reply, 404, `No such File object: ${id}`, { param: 'id' });
     const user = engine.db.prepare("SELECT id FROM batches WHERE input_file_id = ? AND status IN ('validating','queued','in_progress','paused','finalizing','cancelling')").get(id) as { id: string } | undefined;
     if (user) return sendOpenAiError(reply, 409, `File ${id} is the input of batch ${user.id}, which is still running; cancel it first`, { param: 'id' });
-    engine.fileStore.remove(row);
+    // An upload validated for the window but never submitted has request rows under its reserved batch id.
+    if (row.kind === 'upload') await engine.uploads.deleteUpload(row);
+    else engine.fileStore.remove(row);
     return { id, object: 'file', deleted: true };
   });
 

@@ -9,9 +9,11 @@ const ARMING_MS = 700;
  * that only counts once it has been on screen for a moment, so a single click, a double-click or a held
  * Enter key never triggers the action by itself.
  */
-export function ConfirmButton({ label, confirmLabel, onConfirm, disabled, className = 'btn btn--small' }: {
+export function ConfirmButton({ label, confirmLabel, onConfirm, disabled, name, className = 'btn btn--small' }: {
   label: string;
   confirmLabel: string;
+  /** What it acts on, when several rows have the same button: "Remove node1" for a screen reader. */
+  name?: string;
   onConfirm: () => void;
   disabled?: boolean;
   className?: string;
@@ -30,17 +32,17 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, disabled, classN
   }, [asking]);
   if (!asking) {
     return (
-      <button type="button" className={className} disabled={disabled} onClick={() => setAsking(true)}>
+      <button type="button" className={className} aria-label={name ? `${label} ${name}` : undefined} disabled={disabled} onClick={() => setAsking(true)}>
         {label}
       </button>
     );
   }
   return (
     <span className="confirm">
-      <button type="button" className="btn btn--small btn--danger" disabled={!armed || disabled} onClick={() => { setAsking(false); onConfirm(); }}>
+      <button type="button" className="btn btn--small btn--danger" aria-label={name ? `${confirmLabel} ${name}` : undefined} disabled={!armed || disabled} onClick={() => { setAsking(false); onConfirm(); }}>
         {confirmLabel}
       </button>
-      <button type="button" className="btn btn--small btn--ghost" onClick={() => setAsking(false)}>
+      <button type="button" className="btn btn--small btn--ghost" aria-label={name ? `Keep ${name}` : undefined} onClick={() => setAsking(false)}>
         Keep
       </button>
     </span>

@@ -113,4 +113,10 @@ const gpuHosts = memoOn(
   (gpus: AppState['gpus']) => Object.keys(gpus).sort((a, b) => (a === 'local' ? -1 : b === 'local' ? 1 : a.localeCompare(b))),
   sameItems,
 );
-export const selectGpuHosts = (s: AppState) => gpuHosts(s.gpus);
+const nodeNames = memoOn((nodes: Record<string, NodeInfo>) => Object.values(nodes).map((n) => n.name).sort(), sameItems);
+/** A removed node's last GPU status stays in the store (no event names its host): only known hosts are shown. */
+const knownGpuHosts = memoOn(
+  ({ hosts, names }: { hosts: string[]; names: string[] }) => hosts.filter((h) => h === 'local' || names.includes(h)),
+  sameItems,
+);
+export const selectGpuHosts = (s: AppState) => knownGpuHosts({ hosts: gpuHosts(s.gpus), names: nodeNames(s.nodes) });

@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<() => Promise<BenchRow[]>>> = {
   ingest: async () => (await import('./ingestBench.ts')).runIngestBench,
   gpu: async () => (await import('./gpuBench.ts')).runGpuBench,
   nodes: async () => (await import('./nodesBench.ts')).runNodesBench,
+  replicas: async () => (await import('./replicasBench.ts')).runReplicasBench,
   renderer: async () => (await import('./rendererBench.ts')).runRendererBench,
   window: async () => (await import('./windowBench.ts')).runWindowBench,
 };

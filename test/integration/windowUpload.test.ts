@@ -1,7 +1,8 @@
 /**
  * The window's file path over real HTTP against `batchdeck serve` with a token: the file streamed as the raw
  * body of POST /v1/files, validated once, submitted by id, results downloaded by link (`?token=` on the content
- * route only), uploads discarded with their rows, and the desktop-only path import refused to HTTP clients.
+ * route only), uploads discarded (or deleted through the Files API) with their rows, and the desktop-only path
+ * import refused to HTTP clients.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -69,6 +70,20 @@ describe('the window upload path over HTTP', () => {
     expect(rowsOf(reserved)).toBe(0);
     const res = await fetch(`${serve.url}/v1/files/${file.id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(404);
+  });
+
+  it('deleting a validated, unsubmitted upload through DELETE /v1/files removes its rows at once', async () => {
+    const file = await uploadFile(serve.url, 'delete.jsonl', chatLines(40), TOKEN);
+    await call('files.validate', { fileId: file.id });
+    const db = new Database(path.join(dataDir, 'batchdeck.sqlite'), { readonly: true });
+    const reserved = (db.prepare('SELECT batch_id FROM files WHERE id = ?').get(file.id) as { batch_id: string }).batch_id;
+    db.close();
+    expect(rowsOf(reserved)).toBe(40);
+    const res = await fetch(`${serve.url}/v1/files/${file.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await res.json()).toEqual({ id: file.id, object: 'file', deleted: true });
+    expect(rowsOf(reserved)).toBe(0);
+    // Nothing is left to submit either.
+    await expect(call('batches.submit', { fileId: file.id })).rejects.toThrow(/has not been validated|discarded/);
   });
 
   it('takes ?token= on the content download link only', async () => {

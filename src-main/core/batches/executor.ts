@@ -48,6 +48,8 @@ export class Executor {
   private retryTimerAt = Infinity;
   private closed = false;
   completedTotal = 0;
+  /** Per backend: since when none of its requests has finished (reset by every finish, set when it gets its first). */
+  private readonly quietSince = new Map<string, number>();
 
   constructor(opts: ExecutorOptions) {
     this.opts = opts;
@@ -96,6 +98,19 @@ export class Executor {
     for (const run of this.runs.values()) this.abortInFlight(run);
     this.writer.flush();
     for (const run of this.runs.values()) run.close();
+  }
+
+  /**
+   * Backends holding requests in flight of which none has finished for `quietMs`: a server that hangs keeps
+   * its connections open, so its requests count as in flight and nothing else notices until they time out.
+   */
+  quietBackends(now: number, quietMs: number): { id: string; name: string; inFlight: number; quietMs: number }[] {
+    const out: { id: string; name: string; inFlight: number; quietMs: number }[] = [];
+    for (const b of this.opts.registry.all()) {
+      const since = this.quietSince.get(b.row.id);
+      if (b.inFlight > 0 && since !== undefined && now - since >= quietMs) out.push({ id: b.row.id, name: b.row.name, inFlight: b.inFlight, quietMs: now - since });
+    }
+    return out;
   }
 
   schedulePump(): void {
@@ -209,6 +224,7 @@ export class Executor {
     }
     const controller = new AbortController();
     run.inFlight.set(item.idx, { controller, backend });
+    if (backend.inFlight === 0) this.quietSince.set(backend.row.id, now);
     backend.inFlight++;
     const started = performance.now();
     backend.client
@@ -218,6 +234,7 @@ export class Executor {
         (err: unknown) => this.onTransportError(run, item, backend, err),
       )
       .finally(() => {
+        this.quietSince.set(backend.row.id, Date.now());
         backend.inFlight--;
         run.inFlight.delete(item.idx);
         this.afterRequest(run);

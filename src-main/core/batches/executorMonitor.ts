@@ -16,7 +16,13 @@ export class ExecutorMonitor {
   private heartbeatAt = Date.now();
   private lastCompleted = 0;
   private lastProgressAt = Date.now();
-  private readonly o: { db: Db; executor: Executor; settings: SettingsRepo; alerts: AlertSink; emit: (executor: ExecutorStatus, queue: QueueCounts) => void };
+  private readonly o: {
+    db: Db; executor: Executor; settings: SettingsRepo; alerts: AlertSink; emit: (executor: ExecutorStatus, queue: QueueCounts) => void;
+    /** How long a backend may hold requests in flight without finishing any before it is reported stuck (default 90 s). */
+    stuckAfterMs?: number;
+  };
+  /** Backends currently reported stuck (alert keys). */
+  private readonly stuck = new Set<string>();
 
   constructor(o: ExecutorMonitor['o']) {
     this.o = o;
@@ -40,6 +46,7 @@ export class ExecutorMonitor {
       this.o.alerts.raise({ key: 'executor:lag', severity: 'warning', source: 'executor', message: `The engine's event loop was blocked for ${(lag / 1000).toFixed(1)} s; progress shown may have lagged` });
     }
     for (const run of this.o.executor.activeRuns) run.recordPoint(now);
+    this.watchStuckBackends(now);
     this.o.settings.putRaw('executor.heartbeat', String(now));
     const status = this.status(now);
     if (status.state === 'stalled') {
@@ -48,6 +55,24 @@ export class ExecutorMonitor {
       this.o.alerts.clear('executor:stalled');
     }
     this.o.emit(status, this.queue());
+  }
+
+  /** Requests in flight that stopped finishing: the "stalled" check above cannot see them (they count as in flight). */
+  private watchStuckBackends(now: number): void {
+    const after = this.o.stuckAfterMs ?? 90_000;
+    const quiet = this.o.executor.quietBackends(now, after);
+    const keys = new Set<string>();
+    for (const b of quiet) {
+      const key = `backend:${b.id}:stuck`;
+      keys.add(key);
+      this.o.alerts.raise({
+        key, severity: 'warning', source: 'backend',
+        message: `Backend ${b.name} holds ${b.inFlight} request(s) in flight and none has finished in over ${Math.round(after / 1000)} s: it may hang. Check it (or restart it); the requests go back to the queue if its connections drop or when they time out.`,
+      });
+    }
+    for (const key of this.stuck) if (!keys.has(key)) this.o.alerts.clear(key);
+    this.stuck.clear();
+    for (const k of keys) this.stuck.add(k);
   }
 
   status(now = Date.now()): ExecutorStatus {

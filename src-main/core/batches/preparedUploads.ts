@@ -128,6 +128,21 @@ export class PreparedUploads {
     return { fileId, removed: true };
   }
 
+  /**
+   * `DELETE /v1/files/{id}` of an upload (the caller has checked no running batch reads it): stops its validation,
+   * removes the rows written for a batch that was never created, then the file.
+   */
+  async deleteUpload(file: FileRow): Promise<void> {
+    const entry = this.prepared.get(file.id);
+    if (entry) {
+      entry.abort.abort();
+      await entry.validation.catch(() => undefined);
+      this.forget(entry);
+      return;
+    }
+    this.removeUnsubmitted(file);
+  }
+
   /** After a restart: uploads validated but never submitted (their draft died with the window) are removed. */
   recover(): void {
     const orphans = this.o.db.prepare(`

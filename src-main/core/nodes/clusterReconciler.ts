@@ -159,6 +159,7 @@ export class ClusterReconciler {
     if (!d?.pid) return;
     if (!leftoverCoordinatorRuns(d.pid, d.httpPort)) {
       this.o.desired.setCoordinatorProcess(null, null);
+      this.o.log('info', `The previous engine's llama-server (pid ${d.pid}) is gone (it ended with that engine)${d.running ? '; a new coordinator is started once the nodes answer' : ''}.`);
       return;
     }
     this.o.log('warn', `The previous engine left llama-server running (pid ${d.pid}, port ${d.httpPort}); its RPC tunnels ended with that engine, so it cannot serve. Stopping it${d.running ? '; a new coordinator is started over fresh tunnels once the nodes answer' : ''}.`);

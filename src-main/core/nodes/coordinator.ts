@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { CoordinatorInfo } from '../../../shared/nodes.ts';
+import type { CoordinatorInfo, CoordinatorSettings } from '../../../shared/nodes.ts';
 import type { BackendRegistrar } from './contracts.ts';
 import { exitCause } from './exitCause.ts';
 import { LineBuffer } from './lineBuffer.ts';
@@ -36,6 +36,8 @@ export interface CoordinatorOptions {
   unresponsiveAfterMs?: number;
   /** The process this engine runs (pid and HTTP port), or null when none: stored so a restarted engine finds it. */
   onProcess?: (pid: number | null, port: number | null) => void;
+  /** The settings of the last start as stored, shown with every state so the window's form can offer them. */
+  lastSettings?: () => CoordinatorSettings | null;
 }
 
 const ACTIVE = new Set<CoordinatorInfo['state']>(['checking', 'starting', 'loading', 'ready', 'unresponsive', 'stopping']);
@@ -96,7 +98,7 @@ export class Coordinator {
   }
 
   info(): CoordinatorInfo {
-    return { ...this.current, logTail: this.log.tail(20) };
+    return { ...this.current, logTail: this.log.tail(20), lastSettings: this.opts.lastSettings?.() ?? null };
   }
 
   get active(): boolean {
@@ -145,7 +147,7 @@ export class Coordinator {
     const file = expandHome(spec.llamaServerPath);
     const args = llamaServerArgs(spec, port);
     const baseUrl = `http://127.0.0.1:${port}/v1`;
-    this.update({ state: 'starting', baseUrl, model: spec.model, endpoints: spec.endpoints, port, pid: null, exitCode: null, message: `starting ${file}` });
+    this.update({ state: 'starting', baseUrl, model: spec.model, servedModel: null, endpoints: spec.endpoints, port, pid: null, exitCode: null, message: `starting ${file}` });
 
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -267,11 +269,12 @@ export class Coordinator {
       await this.opts.registrar.registerCoordinator({ baseUrl, model });
       this.registeredUrl = baseUrl;
     } catch (err) {
-      this.update({ state: 'ready', model, message: `ready, but registering it as a backend failed: ${(err as Error).message}` });
+      this.update({ state: 'ready', model: spec.model, servedModel: served, message: `ready, but registering it as a backend failed: ${(err as Error).message}` });
       return;
     }
     this.readySince = Date.now();
-    this.update({ state: 'ready', model, message: `ready on ${baseUrl} over ${spec.endpoints.length} node(s)` });
+    // model stays the GGUF path (what a restart loads); the id clients ask for (an -a alias) is shown apart.
+    this.update({ state: 'ready', model: spec.model, servedModel: served, message: `ready on ${baseUrl} over ${spec.endpoints.length} node(s)` });
   }
 
   private async unregister(): Promise<void> {
@@ -309,10 +312,12 @@ export class Coordinator {
       return;
     }
     const how = signal ? `${signal}, exit status ${status}` : `exit status ${status}`;
-    const cause = exitCause(this.log.tail(60));
+    // A signal with nothing in the log (SIGKILL, SIGTERM from outside) is its own cause: the last log line
+    // would only name whatever request was running.
+    const cause = exitCause(this.log.tail(60), { orLast: !signal || signal === 'SIGABRT' || signal === 'SIGSEGV' });
     const message = this.killedBecause
       ? `${this.killedBecause}; it was killed (${how})`
-      : `llama-server exited unexpectedly (${how})${cause ? `: ${cause}` : ''}`;
+      : `llama-server exited unexpectedly (${how})${cause ? `: ${cause}` : signal ? ': killed by a signal from outside Batchdeck; nothing in its log says why' : ''}`;
     const info = this.update({ state: 'exited', pid: null, exitCode: status, message });
     if (this.spec) this.opts.onUnexpectedExit(info, this.spec);
   }

@@ -74,7 +74,7 @@ export class CoordinatorControl {
     if (c.active) throw new ApiError({ code: 'conflict', message: `the coordinator is already ${c.info().state}; stop it first` });
     const chosen = input.nodeIds ? input.nodeIds.map((id) => this.require(id)) : running;
     if (chosen.length === 0) {
-      throw new ApiError({ code: 'conflict', message: 'No running node to start the coordinator on. Start the nodes first (nodes start), then the coordinator.' });
+      throw new ApiError({ code: 'conflict', message: 'No running node to start the coordinator on. Start the nodes first, then the coordinator.' });
     }
     // The wish "it should run" is stored only once it started: a start refused for a wrong path is not a
     // wish to retry forever. The settings are stored first, so the spawned pid has a row to go to.
@@ -96,11 +96,13 @@ export class CoordinatorControl {
     const spec = allowedSpec(this.d.operator, desired);
     const candidates = this.candidates(desired);
     // While it holds them, checkNode looks at their processes over SSH and does not probe their ports.
-    await Promise.allSettled(candidates.map((rt) => rt.exclusive(() => checkNode(this.d.ctx, rt))));
+    // A node the operator stopped is not checked: checking it would report a deliberate stop as a crash.
+    const checkable = candidates.filter((rt) => rt.state !== 'stopped');
+    await Promise.allSettled(checkable.map((rt) => rt.exclusive(() => checkNode(this.d.ctx, rt))));
     const healthy = candidates.filter((rt) => rt.state === 'running' || rt.state === 'busy');
     if (healthy.length === 0) {
       const why = candidates.map((rt) => `${rt.record.name}: ${rt.state}${rt.message ? ` (${rt.message})` : ''}`).join('; ') || 'none of them exists any more';
-      throw new ApiError({ code: 'conflict', message: `None of the coordinator's nodes is healthy now (${why}); the coordinator was left as it is. Start the nodes again (nodes start), then restart the coordinator.` });
+      throw new ApiError({ code: 'conflict', message: `None of the coordinator's nodes is healthy now (${why}); the coordinator was left as it is. Start the nodes again, then restart the coordinator.` });
     }
     if (this.d.coordinator.active) {
       this.d.log('info', 'Restarting the coordinator (operator request): stopping llama-server');

@@ -30,10 +30,11 @@ export function isDebuggerNoise(line: string): boolean {
 }
 
 /**
- * The cause line of a log tail (oldest first), or null when the log holds nothing but noise: among the last
- * lines that are not debugger output, the first that names a failure (what follows it is usually "exiting").
+ * The cause line of a log tail (oldest first): among the last lines that are not debugger output, the first
+ * that names a failure (what follows it is usually "exiting"). Null when none does; `orLast` then gives the
+ * last ordinary line instead (for an exit status, where the last words may still explain it).
  */
-export function exitCause(lines: string[], window = 12): string | null {
-  const candidates = lines.map((l) => l.trim()).filter((l) => !isDebuggerNoise(l)).slice(-window);
-  return candidates.find((l) => TELLING.test(l)) ?? candidates[candidates.length - 1] ?? null;
+export function exitCause(lines: string[], options: { window?: number; orLast?: boolean } = {}): string | null {
+  const candidates = lines.map((l) => l.trim()).filter((l) => !isDebuggerNoise(l)).slice(-(options.window ?? 12));
+  return candidates.find((l) => TELLING.test(l)) ?? (options.orLast ? candidates[candidates.length - 1] ?? null : null);
 }

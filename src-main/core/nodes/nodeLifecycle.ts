@@ -309,7 +309,7 @@ async function checkHeldNode(ctx: LifecycleContext, rt: NodeRuntime, session: Ss
   }
   rt.heldSince = null;
   const logTail = await readLogTail(session, port, 20);
-  const message = `${rt.where}: rpc-server stopped unexpectedly under the coordinator${pid ? ` (pid ${pid} is gone)` : ''}. Its log tail is below.`;
+  const message = `${rt.where}: rpc-server stopped unexpectedly under the coordinator${pid ? ` (pid ${pid} is gone)` : ''}.${logTail.length ? ' The last lines of its log are on the Nodes view.' : ''}`;
   set(ctx, rt, { state: 'error', message, logTail, pid: null, wasRunning: false });
   ctx.alerts.raise({ key: downAlertKey(rt.record.id), severity: 'critical', source: 'node', message });
 }
@@ -351,7 +351,7 @@ export async function checkNode(ctx: LifecycleContext, rt: NodeRuntime): Promise
     const logTail = await readLogTail(session, rt.record.rpcPort, 20);
     const message = alive
       ? `${rt.where}: rpc-server (pid ${rt.pid}) runs but no longer answers the protocol probe: ${probe.error}`
-      : `${rt.where}: rpc-server stopped unexpectedly${rt.pid ? ` (pid ${rt.pid} is gone)` : ''}: ${probe.error}. Start it again; its log tail is below.`;
+      : `${rt.where}: rpc-server stopped unexpectedly${rt.pid ? ` (pid ${rt.pid} is gone)` : ''}: ${probe.error}. Start it again.`;
     set(ctx, rt, { state: 'error', message, logTail, pid: alive ? rt.pid : null, wasRunning: false });
     ctx.alerts.raise({ key: downAlertKey(rt.record.id), severity: 'critical', source: 'node', message });
   } catch (err) {

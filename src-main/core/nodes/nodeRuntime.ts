@@ -66,7 +66,8 @@ export class NodeRuntime {
 
   get where(): string {
     const r = this.record;
-    return `node ${r.name} (${r.user}@${r.host}:${r.sshPort})`;
+    // "node node1" reads as a stutter: a name that already says node is used alone.
+    return `${/^node/i.test(r.name) ? '' : 'node '}${r.name} (${r.user}@${r.host}:${r.sshPort})`;
   }
 
   /** Runs one operation at a time on this node; later ones wait for earlier ones. */
@@ -196,7 +197,9 @@ export class NodeRuntime {
     const last = this.lastAnswered ?? this.probe;
     return {
       ok: false, busy: true, version: last?.version ?? null, protocolMajor: last?.protocolMajor ?? null,
-      devices: last?.devices ?? [], latencyMs: last?.latencyMs ?? null, error: note, at: Date.now(),
+      devices: last?.devices ?? [], latencyMs: last?.latencyMs ?? null, error: note,
+      // When these values were measured, not now: the window says "as last probed at".
+      at: last?.at ?? Date.now(),
     };
   }
 

@@ -10,6 +10,8 @@ import { ClusterReconciler } from './clusterReconciler.ts';
 import type { BackendRegistrar, ClusterLog, SecretBox } from './contracts.ts';
 import { Coordinator } from './coordinator.ts';
 import { CoordinatorControl } from './coordinatorControl.ts';
+import { coordinatorSettings } from './coordinatorSettings.ts';
+import { readNodeLog } from './nodeLogFile.ts';
 import { sameFingerprint } from './hostKey.ts';
 import {
   applySshFailure, checkNode, connect, downAlertKey, hostKeyAlertKey, refreshNode, startNode, stopNode,
@@ -56,12 +58,23 @@ export interface NodeServiceOptions {
   log?: ClusterLog;
   reconcileIntervalMs?: number;
   recoveryFirstRetryMs?: number;
+  /** How long a node that reads busy with no coordinator holding it may take to free before recovery restarts its rpc-server (default 6 s). */
+  busyGraceMs?: number;
 }
 
 export type NodeHandlers = Pick<Handlers,
   | 'nodes.list' | 'nodes.add' | 'nodes.update' | 'nodes.remove' | 'nodes.acceptHostKey' | 'nodes.start' | 'nodes.stop'
-  | 'nodes.startAll' | 'nodes.stopAll' | 'nodes.probe'
+  | 'nodes.startAll' | 'nodes.stopAll' | 'nodes.probe' | 'nodes.log'
   | 'coordinator.status' | 'coordinator.start' | 'coordinator.stop' | 'coordinator.restart'>;
+
+/**
+ * Whether rpc-server may run on the node: anything but a node known to be stopped (or never reached). A node
+ * in `error` or `unreachable` may still have a process (a start not confirmed, a lost link), so Stop all
+ * stops it as the row's Stop would.
+ */
+function mayHaveProcess(rt: NodeRuntime): boolean {
+  return rt.pid !== null || rt.wasRunning || ['running', 'busy', 'starting', 'stopping', 'error', 'unreachable'].includes(rt.state);
+}
 
 function stateFilesHint(rt: NodeRuntime): string {
   return `pid file ~/.batchdeck/rpc-server-${rt.record.rpcPort}.pid on the node`;
@@ -84,6 +97,7 @@ export class NodeService {
   private readonly deps: RuntimeDeps;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  private started = false;
   private readonly lastEmitted = new Map<string, string>();
 
   constructor(opts: NodeServiceOptions) {
@@ -127,6 +141,8 @@ export class NodeService {
       onProcess: (pid, port) => {
         if (!this.closed || pid === null) this.desired.setCoordinatorProcess(pid, port);
       },
+      // Read from the store on every info(); a log line's coalesced update may come after the engine closed it.
+      lastSettings: () => (opts.db.open ? coordinatorSettings(this.desired.coordinator()) : null),
       ...(opts.coordinatorReadyTimeoutMs !== undefined ? { readyTimeoutMs: opts.coordinatorReadyTimeoutMs } : {}),
       ...(opts.coordinatorStartupWaitMs !== undefined ? { startupWaitMs: opts.coordinatorStartupWaitMs } : {}),
       ...(opts.coordinatorUnresponsiveAfterMs !== undefined ? { unresponsiveAfterMs: opts.coordinatorUnresponsiveAfterMs } : {}),
@@ -142,6 +158,7 @@ export class NodeService {
       emitNode: (rt) => this.emitNode(rt),
       operator: opts.operator,
       autoRecovery: opts.autoRecovery ?? (() => true),
+      ...(opts.busyGraceMs !== undefined ? { busyGraceMs: opts.busyGraceMs } : {}),
       coordinatorProtocolMajor: opts.coordinatorProtocolMajor ?? null,
     });
     this.reconciler = new ClusterReconciler({
@@ -156,9 +173,18 @@ export class NodeService {
       ...(opts.recoveryFirstRetryMs !== undefined ? { firstRetryMs: opts.recoveryFirstRetryMs } : {}),
     });
     for (const rec of this.repo.list()) this.nodes.set(rec.id, new NodeRuntime(rec, this.deps));
-    void this.boot(opts.checkOnStart !== false);
     this.timer = setInterval(() => this.probeRunning(), opts.probeIntervalMs ?? 5_000);
     this.timer.unref();
+  }
+
+  /**
+   * Called once the engine is composed (batches recovered, so the cluster's first log lines reach them).
+   * Nothing is reconciled before: a service that is never started only serves requests.
+   */
+  startReconciling(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    void this.boot(this.opts.checkOnStart !== false);
   }
 
   /**
@@ -199,6 +225,7 @@ export class NodeService {
       'nodes.startAll': () => this.startAll(),
       'nodes.stopAll': () => this.stopAll(),
       'nodes.probe': (input) => this.probe(input.id),
+      'nodes.log': (input) => readNodeLog(this.ctx, this.runtime(input.id), input.lines ?? 200),
       'coordinator.status': () => this.coordinator.info(),
       'coordinator.start': (input) => this.startCoordinator(input),
       'coordinator.stop': () => this.control.stop(),
@@ -374,7 +401,7 @@ export class NodeService {
     // The coordinator cannot outlive its nodes: llama-server would abort on its next request.
     if (this.coordinator.active || this.coordinatorWanted()) await this.control.stop();
     await Promise.allSettled([...this.nodes.values()]
-      .filter((rt) => rt.pid !== null || rt.wasRunning || ['running', 'busy', 'starting', 'stopping'].includes(rt.state))
+      .filter((rt) => mayHaveProcess(rt))
       .map((rt) => this.stop(rt.record.id)));
     return this.list();
   }

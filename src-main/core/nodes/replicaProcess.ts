@@ -19,7 +19,7 @@ export interface ReplicaSession extends RemoteShell {
 
 /** Registers the ready replica as an inference backend for its model, and reads what it served. */
 export interface ReplicaBackends {
-  register(input: { baseUrl: string; model: string; name: string }): Promise<{ slots: number | null }>;
+  register(input: { baseUrl: string; model: string; name: string }): Promise<void>;
   unregister(baseUrl: string): void;
   requestsServed(baseUrl: string): number;
 }
@@ -49,6 +49,17 @@ async function health(baseUrl: string): Promise<number | null> {
   }
 }
 
+/** llama-server's parallel slots (`/props` total_slots), what its share of a batch is measured against. */
+async function totalSlots(baseUrl: string): Promise<number | null> {
+  try {
+    const res = await fetch(baseUrl.replace(/\/v1$/, '/props'), { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+    const slots = ((await res.json()) as { total_slots?: unknown }).total_slots;
+    return typeof slots === 'number' ? slots : null;
+  } catch {
+    return null;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -70,7 +81,6 @@ export class ReplicaProcess {
   private timer: NodeJS.Timeout | null = null;
   private wanted = false;
   private restarts = 0;
-  private failedChecks = 0;
   /** Served by this replica's earlier registrations (before a restart). */
   private servedBefore = 0;
   private generation = 0;
@@ -98,7 +108,13 @@ export class ReplicaProcess {
     this.wanted = true;
     this.restarts = 0;
     this.servedBefore = 0;
-    await this.launch();
+    try {
+      await this.launch();
+    } catch (err) {
+      // A start that failed is not a wish to keep retrying: the operator sees why and starts again.
+      this.wanted = false;
+      throw err;
+    }
     return this.info();
   }
 
@@ -148,10 +164,9 @@ export class ReplicaProcess {
       this.forward = await shell.forwardLocal(port);
       const baseUrl = `http://${this.forward.endpoint}/v1`;
       await this.waitHealthy(baseUrl, gen);
-      const { slots } = await this.d.backends.register({ baseUrl, model: spec.model, name: `replica on ${this.d.nodeName()}` });
+      this.slots = await totalSlots(baseUrl);
+      await this.d.backends.register({ baseUrl, model: spec.model, name: `replica on ${this.d.nodeName()}` });
       this.baseUrl = baseUrl;
-      this.slots = slots;
-      this.failedChecks = 0;
       this.set('ready', adopted ? `adopted the llama-server already running (pid ${pid})` : null);
       this.watch(gen);
     } catch (err) {
@@ -205,13 +220,10 @@ export class ReplicaProcess {
     const status = await health(this.baseUrl);
     if (gen !== this.generation) return;
     if (status === 200) {
-      this.failedChecks = 0;
       if (this.state !== 'ready') this.set('ready', null);
       else this.d.onChange(this.info());
       return;
     }
-    this.failedChecks++;
-    if (this.failedChecks < 2) return;
     const shell = this.d.session();
     const pid = await replicaPid(shell, this.d.nodeId).catch(() => undefined);
     if (gen !== this.generation) return;

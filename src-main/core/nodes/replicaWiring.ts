@@ -21,8 +21,8 @@ export function registryReplicaBackends(registry: BackendRegistry): ReplicaBacke
   return {
     async register({ baseUrl, model, name }) {
       for (const b of byUrl(baseUrl)) registry.remove(b.row.id);
-      const info = await registry.add({ name: `${name} (${path.posix.basename(model)})`, kind: 'llama-server', baseUrl: normalizeBaseUrl(baseUrl) });
-      return { slots: info.maxConcurrency };
+      // kind llama-server: the registry sizes its concurrency from /props total_slots.
+      await registry.add({ name: `${name} (${path.posix.basename(model)})`, kind: 'llama-server', baseUrl: normalizeBaseUrl(baseUrl) });
     },
     unregister(baseUrl) {
       for (const b of byUrl(baseUrl)) registry.remove(b.row.id);

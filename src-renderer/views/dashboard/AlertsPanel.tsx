@@ -6,6 +6,7 @@ import { useAction } from '../../api/useAction.ts';
 import { Panel } from '../../components/Panel.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { formatWhen } from '../../format/time.ts';
+import { MessageText } from '../../components/MessageText.tsx';
 import type { Alert } from '../../../shared/engineState.ts';
 
 export function AlertsPanel() {
@@ -30,7 +31,7 @@ const AlertItem = memo(function AlertItem({ alert }: { alert: Alert }) {
     <li className={`alert alert--${alert.severity}`} data-alert-key={alert.key}>
       <span className="alert__severity">{alert.severity}</span>
       <div className="alert__body">
-        <p className="alert__message">{alert.message}</p>
+        <p className="alert__message"><MessageText text={alert.message} /></p>
         <p className="small muted">{alert.source} · {formatWhen(alert.raisedAt)}</p>
         <ErrorMessage error={dismiss.error} onDismiss={dismiss.clearError} title="Could not dismiss" />
       </div>

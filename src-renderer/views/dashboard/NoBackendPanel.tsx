@@ -11,7 +11,9 @@ export function NoBackendPanel() {
     <Panel title="No inference backend" actions={<a className="btn btn--small" href="#/backends">Add a backend</a>}>
       <p>Batches you submit wait in the queue until a backend serves their model.</p>
       <p className="muted">Try the whole flow now with the built-in simulator (generated answers, no GPU needed), then add a llama-server, vLLM or Ollama endpoint in Backends.</p>
-      <StartSimulatorButton />
+      <div>
+        <StartSimulatorButton />
+      </div>
     </Panel>
   );
 }

@@ -3,7 +3,10 @@ import { selectNodeIds } from '../../store/selectors.ts';
 import { Panel } from '../../components/Panel.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatBytes } from '../../format/numbers.ts';
+import { formatClock } from '../../format/time.ts';
 import { memo } from 'react';
+
+const RUNNING = new Set(['checking', 'starting', 'loading', 'ready', 'unresponsive']);
 
 export function NodesSummaryPanel() {
   const ids = useAppStore(selectNodeIds);
@@ -14,8 +17,8 @@ export function NodesSummaryPanel() {
       {coordinator && (
         <p className="node-summary__coord">
           Coordinator <StatusBadge status={coordinator.state} />
-          {coordinator.baseUrl && <code className="small">{coordinator.baseUrl}</code>}
-          {coordinator.model && <span className="small muted truncate">{coordinator.model}</span>}
+          {RUNNING.has(coordinator.state) && coordinator.baseUrl && <code className="small wrap-anywhere">{coordinator.baseUrl}</code>}
+          {coordinator.model && <span className="small muted truncate" title={coordinator.model}>{coordinator.model}</span>}
         </p>
       )}
       {loaded && ids.length === 0 && <p className="muted">No GPU node configured.</p>}
@@ -31,12 +34,15 @@ export function NodesSummaryPanel() {
 const NodeSummary = memo(function NodeSummary({ id }: { id: string }) {
   const node = useAppStore((s) => s.nodes[id]);
   if (!node) return null;
-  const free = node.probe?.devices.reduce((sum, d) => sum + d.freeBytes, 0) ?? null;
+  // A held node is not probed: its devices are the last known ones. No device reported is "unknown", not 0 B.
+  const devices = node.probe?.devices ?? [];
+  const free = devices.length > 0 ? devices.reduce((sum, d) => sum + d.freeBytes, 0) : null;
   return (
     <li className="node-summary__item">
       <span className="node-summary__name">{node.name}</span>
       <StatusBadge status={node.state} title={node.message ?? undefined} />
       <span className="small muted">{node.probe?.version ?? ''}</span>
+      {node.heldSince != null && <span className="small muted">held by the coordinator since {formatClock(node.heldSince)}</span>}
       <span className="small muted num">{free != null ? `${formatBytes(free)} free` : ''}</span>
       <span className="small muted num">{node.probe?.latencyMs != null ? `${node.probe.latencyMs.toFixed(1)} ms` : ''}</span>
     </li>

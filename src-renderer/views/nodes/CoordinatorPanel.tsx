@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CoordinatorState } from '../../../shared/nodes.ts';
 import { useApi } from '../../api/ApiContext.tsx';
 import { useAction } from '../../api/useAction.ts';
@@ -10,8 +10,23 @@ import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { splitArgs } from './splitArgs.ts';
 import { FitPlanView } from './FitPlanView.tsx';
+import { MessageText } from '../../components/MessageText.tsx';
+import { Pending, useSince } from '../../components/Pending.tsx';
 
-const RUNNING: CoordinatorState[] = ['checking', 'starting', 'loading', 'ready'];
+/** What the coordinator waits for in each slow state, for the spinner. */
+const WAITING: Partial<Record<CoordinatorState, string>> = {
+  checking: 'Checking every node with the protocol probe before starting llama-server',
+  starting: 'Starting llama-server and waiting for its HTTP server',
+  loading: 'Loading the model over the nodes (llama-server\'s /health answers 503 until it is ready)',
+  stopping: 'Stopping llama-server',
+};
+
+/** The shell words of the extra flags, quoted back where a word holds a space. */
+function joinArgs(args: readonly string[]): string {
+  return args.map((a) => (/[\s"']/.test(a) ? `"${a.replace(/"/g, '\\"')}"` : a)).join(' ');
+}
+
+const RUNNING: CoordinatorState[] = ['checking', 'starting', 'loading', 'ready', 'unresponsive'];
 
 /** llama-server spread over the running nodes: start it with a model, watch it, restart it on the healthy ones. */
 export function CoordinatorPanel() {
@@ -22,11 +37,33 @@ export function CoordinatorPanel() {
   const [port, setPort] = useState('');
   const [extra, setExtra] = useState('');
   const [override, setOverride] = useState(false);
+  // The form starts from the last start's stored settings (they survive an engine restart), once they arrive.
+  const filled = useRef(false);
+  const last = coordinator?.lastSettings ?? null;
+  useEffect(() => {
+    if (filled.current || !last) return;
+    filled.current = true;
+    setModel(last.model);
+    setLlamaServerPath(last.llamaServerPath);
+    setPort(last.port != null ? String(last.port) : '');
+    setExtra(joinArgs(last.extraArgs));
+  }, [last]);
+  const [acting, setActing] = useState<'start' | 'stop' | 'restart' | null>(null);
+  const actingSince = useSince(acting);
+  const stateSince = useSince(coordinator?.state ?? null);
   const act = useAction(async (what: 'start' | 'stop' | 'restart') => {
+    setActing(what);
+    try {
+      await invoke(what);
+    } finally {
+      setActing(null);
+    }
+  });
+  const invoke = async (what: 'start' | 'stop' | 'restart') => {
     const info =
       what === 'start'
         ? await api.invoke('coordinator.start', {
-          model: (model || coordinator?.model || '').trim(),
+          model: model.trim(),
           ...(llamaServerPath.trim() ? { llamaServerPath: llamaServerPath.trim() } : {}),
           ...(port.trim() ? { port: Number(port) } : {}),
           extraArgs: splitArgs(extra),
@@ -34,7 +71,7 @@ export function CoordinatorPanel() {
         })
         : await api.invoke(what === 'stop' ? 'coordinator.stop' : 'coordinator.restart', {});
     applyLocally('coordinator.updated', info);
-  });
+  };
 
   if (!coordinator) return <Panel title="Coordinator (llama-server)"><Loading what="coordinator" /></Panel>;
   const running = RUNNING.includes(coordinator.state);
@@ -42,17 +79,27 @@ export function CoordinatorPanel() {
     <Panel title="Coordinator (llama-server)">
       <dl className="facts facts--grid">
         <div><dt>State</dt><dd><StatusBadge status={coordinator.state} /></dd></div>
-        <div><dt>Serving at</dt><dd className="mono small">{coordinator.baseUrl ?? '—'}</dd></div>
-        <div><dt>Model</dt><dd className="mono small truncate" title={coordinator.model ?? undefined}>{coordinator.model ?? '—'}</dd></div>
+        {/* Where it serves and over which nodes is only true while it runs: a stopped one shows none. */}
+        <div className="facts__wide"><dt>Serving at</dt><dd className="mono small wrap-anywhere">{running && coordinator.baseUrl ? coordinator.baseUrl : '—'}</dd></div>
+        <div className="facts__wide"><dt>Model</dt><dd className="mono small wrap-anywhere">{coordinator.model ?? '—'}</dd></div>
+        {coordinator.servedModel && coordinator.servedModel !== coordinator.model && (
+          <div><dt>Served as</dt><dd className="mono small wrap-anywhere" title="the model id clients ask for (llama-server's -a alias)">{coordinator.servedModel}</dd></div>
+        )}
         <div><dt>PID</dt><dd className="mono">{coordinator.pid ?? "—"}</dd></div>
-        <div><dt>Endpoints</dt><dd className="mono small">{coordinator.endpoints.length ? coordinator.endpoints.join(', ') : '—'}</dd></div>
-        {coordinator.exitCode != null && <div><dt>Exit code</dt><dd className="num text-bad">{coordinator.exitCode}</dd></div>}
+        <div className="facts__wide"><dt>Endpoints</dt><dd className="mono small wrap-anywhere">{running && coordinator.endpoints.length ? coordinator.endpoints.join(', ') : '—'}</dd></div>
+        {coordinator.exitCode != null && <div><dt>Exit code</dt><dd className={`num${coordinator.exitCode !== 0 ? ' text-bad' : ''}`}>{coordinator.exitCode}{coordinator.exitCode === 0 ? ' (clean)' : ''}</dd></div>}
       </dl>
       {coordinator.message && (
         <p className={`small ${coordinator.state === 'exited' || coordinator.state === 'error' ? 'text-bad' : 'muted'}`} role={coordinator.state === 'exited' ? 'alert' : undefined}>
-          {coordinator.message}
+          <MessageText text={coordinator.message} />
         </p>
       )}
+      {acting ? (
+        <Pending what={acting === 'stop' ? 'Stopping llama-server' : WAITING[coordinator.state] ?? (acting === 'restart' ? 'Checking the nodes, then restarting llama-server' : 'Checking the nodes, then starting llama-server')} since={actingSince} />
+      ) : WAITING[coordinator.state] ? (
+        <Pending what={WAITING[coordinator.state]!} since={stateSince} />
+      ) : null}
+      {coordinator.recovery && <p className="small muted" data-testid="coordinator-recovery">Automatic recovery: {coordinator.recovery}</p>}
       <form
         className="form"
         aria-label="Start the coordinator"
@@ -64,7 +111,7 @@ export function CoordinatorPanel() {
         <div className="form__row">
           <label className="field field--wide">
             <span>Model path (GGUF in an allowed models folder)</span>
-            <input value={model} placeholder={coordinator.model ?? '/models/model.gguf'} onChange={(e) => setModel(e.target.value)} />
+            <input value={model} placeholder="/models/model.gguf" onChange={(e) => setModel(e.target.value)} />
           </label>
           <label className="field">
             <span>llama-server path</span>
@@ -87,10 +134,17 @@ export function CoordinatorPanel() {
         <div className="form__actions">
           <button type="submit" className="btn btn--primary" disabled={act.pending || running}>Start coordinator</button>
           <button type="button" className="btn" disabled={act.pending || !running} onClick={() => void act.run('stop')}>Stop coordinator</button>
-          <button type="button" className="btn" disabled={act.pending || coordinator.state === 'stopped' && !coordinator.model} onClick={() => void act.run('restart')}>
+          <button
+            type="button"
+            className="btn"
+            disabled={act.pending || !last}
+            title={last ? `With the last settings: ${last.model}${last.extraArgs.length ? ` ${joinArgs(last.extraArgs)}` : ''}` : 'Start it once first'}
+            onClick={() => void act.run('restart')}
+          >
             Restart coordinator
           </button>
         </div>
+        {last && <p className="small muted">Restart uses the last start's settings: <span className="mono wrap-anywhere">{last.model}{last.extraArgs.length ? ` ${joinArgs(last.extraArgs)}` : ''}</span></p>}
         <ErrorMessage error={act.error} onDismiss={act.clearError} title="The coordinator did not change" />
       </form>
       {coordinator.logTail.length > 0 && (

@@ -55,7 +55,7 @@ export function FitPlanView({ mode, model, extraFlags, nodes }: { mode: PlanMode
           </p>
           {plan.nodes.length > 0 && (
             <table className="table" aria-label="Memory per node">
-              <thead><tr><th>Node</th><th>Needs</th><th>Free</th><th>Source</th><th>Fits</th></tr></thead>
+              <thead><tr><th>Node</th><th className="num">Needs</th><th className="num">Free</th><th>Source</th><th>Fits</th></tr></thead>
               <tbody>
                 {plan.nodes.map((n) => (
                   <tr key={n.id ?? n.name}>

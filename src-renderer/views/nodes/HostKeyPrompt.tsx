@@ -29,7 +29,7 @@ export function HostKeyPrompt({ node }: { node: NodeInfo }) {
           on the node before accepting.
         </p>
       )}
-      <button type="button" className={`btn btn--small${changed ? ' btn--danger' : ' btn--primary'}`} disabled={accept.pending} onClick={() => void accept.run(pending)}>
+      <button type="button" className={`btn btn--small${changed ? ' btn--danger' : ' btn--primary'}`} aria-label={`Accept host key of ${node.name}`} disabled={accept.pending} onClick={() => void accept.run(pending)}>
         Accept host key
       </button>
       <ErrorMessage error={accept.error} onDismiss={accept.clearError} title="Host key not accepted" />

@@ -6,6 +6,7 @@ import { applyLocally } from '../../store/applyLocally.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { LanWarning } from './LanWarning.tsx';
 import { SelectField } from '../../components/SelectField.tsx';
+import { Pending, useSince } from '../../components/Pending.tsx';
 
 type AuthMethod = NodeAuth['method'];
 
@@ -60,6 +61,7 @@ export function NodeForm({ node, onDone }: { node?: NodeInfo; onDone: () => void
     onDone();
   });
 
+  const savingSince = useSince(save.pending);
   return (
     <form
       className="form form--card"
@@ -69,6 +71,7 @@ export function NodeForm({ node, onDone }: { node?: NodeInfo; onDone: () => void
         void save.run();
       }}
     >
+      <h2 className="form__heading">{node ? `Edit ${node.name}` : 'Add a node'}</h2>
       <div className="form__row">
         <label className="field">
           <span>Name</span>
@@ -150,6 +153,7 @@ export function NodeForm({ node, onDone }: { node?: NodeInfo; onDone: () => void
         <button type="submit" className="btn btn--primary" disabled={save.pending}>{node ? 'Save node' : 'Add node'}</button>
         <button type="button" className="btn btn--ghost" onClick={onDone}>Cancel</button>
       </div>
+      {save.pending && <Pending what={node ? 'Saving, then reconnecting to the node over SSH' : 'Saving, then connecting to the node over SSH for its host key'} since={savingSince} />}
       <ErrorMessage error={save.error} onDismiss={save.clearError} title="Not saved" />
     </form>
   );

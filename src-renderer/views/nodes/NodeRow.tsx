@@ -9,9 +9,13 @@ import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { DASH, formatBytes } from '../../format/numbers.ts';
 import { formatWhen } from '../../format/time.ts';
+import { MessageText } from '../../components/MessageText.tsx';
+import { Pending, useSince } from '../../components/Pending.tsx';
+import { NodeLogView } from './NodeLogView.tsx';
 import { HostKeyPrompt } from './HostKeyPrompt.tsx';
 import { LanWarning } from './LanWarning.tsx';
 import { NodeForm } from './NodeForm.tsx';
+import { StateAge } from './StateAge.tsx';
 
 const STARTABLE: NodeState[] = ['stopped', 'unreachable', 'error', 'unknown'];
 const STOPPABLE: NodeState[] = ['running', 'busy', 'starting', 'error', 'unknown'];
@@ -22,7 +26,16 @@ export const NodeRow = memo(function NodeRow({ id }: { id: string }) {
   const api = useApi();
   const node = useAppStore((s) => s.nodes[id]);
   const [editing, setEditing] = useState(false);
-  const act = useAction(async (name: 'nodes.start' | 'nodes.stop') => applyLocally('node.updated', await api.invoke(name, { id })));
+  const [acting, setActing] = useState<'start' | 'stop' | null>(null);
+  const act = useAction(async (name: 'nodes.start' | 'nodes.stop') => {
+    setActing(name === 'nodes.start' ? 'start' : 'stop');
+    try {
+      applyLocally('node.updated', await api.invoke(name, { id }));
+    } finally {
+      setActing(null);
+    }
+  });
+  const actingSince = useSince(acting);
   const remove = useAction(async () => applyLocally('node.removed', await api.invoke('nodes.remove', { id })));
   // A refusal is about the node as it was: once its host key is accepted or it runs, the old error is stale.
   const { clearError } = act;
@@ -40,7 +53,9 @@ export const NodeRow = memo(function NodeRow({ id }: { id: string }) {
       </tbody>
     );
   }
-  const hasDetails = node.pendingHostKey || node.bind === 'lan' || node.logTail.length > 0 || act.error || remove.error || node.message;
+  const hasLog = node.logTail.length > 0 || node.pid !== null || ['running', 'busy', 'error', 'starting'].includes(node.state);
+  const hasDetails = node.pendingHostKey || node.bind === 'lan' || hasLog || act.error || remove.error || node.message || acting;
+  const held = node.heldSince != null;
   return (
     <tbody className="node" data-node-id={node.id}>
       <tr aria-label={`Node ${node.name}`}>
@@ -51,6 +66,7 @@ export const NodeRow = memo(function NodeRow({ id }: { id: string }) {
         </th>
         <td>
           <StatusBadge status={node.state} title={node.message ?? undefined} />
+          <StateAge node={node} />
           {node.pid != null && <div className="small muted">pid {node.pid}</div>}
         </td>
         <td>
@@ -59,35 +75,37 @@ export const NodeRow = memo(function NodeRow({ id }: { id: string }) {
           {node.versionMismatch && <div className="small text-bad">differs from the coordinator's</div>}
         </td>
         <td><DeviceMemory node={node} /></td>
-        <td className="num">{node.probe?.latencyMs != null ? `${node.probe.latencyMs.toFixed(1)} ms` : DASH}</td>
+        <td className="num" title={held ? 'last measured before the coordinator took the node' : undefined}>{node.probe?.latencyMs != null ? `${node.probe.latencyMs.toFixed(1)} ms` : DASH}</td>
         <td><NodeGpus host={node.name} /></td>
         <td className="node__actions">
-          <button type="button" className="btn btn--small btn--primary" disabled={act.pending || !STARTABLE.includes(node.state)} onClick={() => void act.run('nodes.start')}>
+          <button type="button" className="btn btn--small btn--primary" aria-label={`Start ${node.name}`} disabled={act.pending || !STARTABLE.includes(node.state)} onClick={() => void act.run('nodes.start')}>
             Start
           </button>
-          <button type="button" className="btn btn--small" disabled={act.pending || !STOPPABLE.includes(node.state)} onClick={() => void act.run('nodes.stop')}>
+          <button type="button" className="btn btn--small" aria-label={`Stop ${node.name}`} disabled={act.pending || !STOPPABLE.includes(node.state)} onClick={() => void act.run('nodes.stop')}>
             Stop
           </button>
-          <button type="button" className="btn btn--small btn--ghost" onClick={() => setEditing(true)}>Edit</button>
-          <ConfirmButton label="Remove" confirmLabel="Confirm remove" onConfirm={() => void remove.run()} disabled={remove.pending} />
+          <button type="button" className="btn btn--small btn--ghost" aria-label={`Edit ${node.name}`} onClick={() => setEditing(true)}>Edit</button>
+          <ConfirmButton label="Remove" confirmLabel="Confirm remove" name={node.name} onConfirm={() => void remove.run()} disabled={remove.pending} />
         </td>
       </tr>
       {hasDetails && (
         <tr className="node__details">
           <td colSpan={COLUMNS}>
-            {node.message && <p className={`small ${node.state === 'error' || node.state === 'unreachable' ? 'text-bad' : 'muted'}`}>{node.message}</p>}
+            {acting && <Pending what={acting === 'start' ? `Starting rpc-server on ${node.name} and waiting for its protocol probe to answer` : `Stopping rpc-server on ${node.name}`} since={actingSince} />}
+            {/* While a host key waits, the prompt below says it all (the fingerprint once). */}
+            {node.message && !node.pendingHostKey && !held && (
+              <p className={`small ${node.state === 'error' || node.state === 'unreachable' ? 'text-bad' : 'muted'}`}><MessageText text={node.message} /></p>
+            )}
             <HostKeyPrompt node={node} />
             {node.bind === 'lan' && <LanWarning node={node} />}
             {/* The node's own message already says why when the engine reports the same failure. */}
             <ErrorMessage error={act.error?.message === node.message ? null : act.error} onDismiss={act.clearError} title={`${node.name}: the engine refused`} />
             <ErrorMessage error={remove.error} onDismiss={remove.clearError} title="Not removed" />
-            {node.logTail.length > 0 && (
-              <details className="log-tail" open={node.state === 'error'}>
-                <summary className="small">rpc-server log ({node.logTail.length} lines)</summary>
-                <pre className="code" aria-label={`rpc-server log of ${node.name}`}>{node.logTail.join('\n')}</pre>
-              </details>
-            )}
-            {node.probe && <p className="small muted">probed {formatWhen(node.probe.at)}{node.probe.error ? ` · ${node.probe.error}` : ''}</p>}
+            {hasLog && <NodeLogView node={node} defaultOpen={node.state === 'error'} />}
+            {/* A held node is not probed on purpose: its values are the last known, and that is no error. */}
+            {node.probe && (held
+              ? <p className="small muted">version, memory and latency as last probed at {formatWhen(node.probe.at)}, before the coordinator took the node</p>
+              : <p className="small muted">probed {formatWhen(node.probe.at)}{node.probe.error && node.state !== 'busy' ? ` · ${node.probe.error}` : ''}</p>)}
           </td>
         </tr>
       )}

@@ -11,6 +11,7 @@ import { Loading } from '../../components/Loading.tsx';
 import { NodeForm } from './NodeForm.tsx';
 import { NodeRow } from './NodeRow.tsx';
 import { CoordinatorPanel } from './CoordinatorPanel.tsx';
+import { ReplicasPanel } from './ReplicasPanel.tsx';
 
 export function NodesView() {
   const api = useApi();
@@ -40,13 +41,17 @@ export function NodesView() {
         )}
         {ids.length > 0 && (
           <table className="table nodes-table" aria-label="Nodes">
+            <colgroup>
+              <col className="col--node" /><col className="col--state" /><col className="col--version" /><col className="col--memory" />
+              <col className="col--latency" /><col className="col--gpus" /><col className="col--actions" />
+            </colgroup>
             <thead>
               <tr>
                 <th scope="col">Node</th>
                 <th scope="col">State</th>
                 <th scope="col">Version</th>
                 <th scope="col">Device memory</th>
-                <th scope="col">Latency</th>
+                <th scope="col" className="num">Latency</th>
                 <th scope="col">GPUs</th>
                 <th scope="col"><span className="visually-hidden">Actions</span></th>
               </tr>
@@ -56,6 +61,7 @@ export function NodesView() {
         )}
       </Panel>
       <CoordinatorPanel />
+      <ReplicasPanel />
     </div>
   );
 }

@@ -57,9 +57,6 @@ export function SubmitView() {
             {' '}<span className="muted">validated in {(report.elapsedMs / 1000).toFixed(1)} s</span>
           </p>
           {report.errors.length > 0 && <ValidationErrors errors={report.errors} />}
-          {report.preview.length > 0 && (
-            <Panel title="Preview"><RequestPreview preview={report.preview} /></Panel>
-          )}
           <Panel title="Run it">
               <form
                 className="form"
@@ -101,7 +98,8 @@ export function SubmitView() {
                 {report.ok
                   ? <EstimatePanel requestCount={report.lineCount} model={draft.model || null} priority={draft.priority} />
                   : <p className="small text-bad">This file cannot be submitted until every error above is fixed.</p>}
-                <div className="form__actions">
+                {/* Sticky: after a file is picked, the action stays in view above the fold (1440x900). */}
+                <div className="form__actions form__actions--sticky">
                   <button type="submit" className="btn btn--primary" disabled={submit.pending || !report.ok} aria-busy={submit.pending}>
                     Submit batch
                   </button>
@@ -113,6 +111,10 @@ export function SubmitView() {
                 <ErrorMessage error={submit.error} onDismiss={submit.clearError} title="The batch was not submitted" />
               </form>
           </Panel>
+          {/* The preview comes after the action, so picking a file never pushes Submit below the fold. */}
+          {report.preview.length > 0 && (
+            <Panel title="Preview"><RequestPreview preview={report.preview} /></Panel>
+          )}
         </>
       )}
     </div>

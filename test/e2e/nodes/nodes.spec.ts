@@ -59,7 +59,7 @@ test('add a node, accept its host key, start it, run a batch on the coordinator 
   await expect(cells.state).toContainText('stopped');
 
   // Start: rpc-server runs on the node, confirmed by the protocol probe through the SSH tunnel.
-  await row.getByRole('button', { name: 'Start', exact: true }).click();
+  await row.getByRole('button', { name: /^Start / }).click();
   await expect(cells.state).toContainText('running', { timeout: 30_000 });
   await expect(cells.version).toContainText('4.0.0');
   await expect(cells.version).toContainText('protocol v4');
@@ -143,7 +143,7 @@ test('a node whose SSH host key changed is refused, showing the accepted and the
   const offered = sshd.hostKeyFingerprint;
   expect(offered).not.toBe(accepted);
 
-  await row.getByRole('button', { name: 'Start', exact: true }).click();
+  await row.getByRole('button', { name: /^Start / }).click();
   const warning = block.getByRole('alert').filter({ hasText: `The SSH host key of ${sshd.host} changed` });
   await expect(warning).toContainText(`The SSH host key of ${sshd.host} changed.`, { timeout: 20_000 });
   await expect(warning).toContainText('refuses to connect');
@@ -158,8 +158,8 @@ test('a node whose SSH host key changed is refused, showing the accepted and the
   await warning.getByRole('button', { name: 'Accept host key' }).click();
   await expect(warning).toBeHidden();
   await expect(cells.state).toContainText('stopped');
-  await row.getByRole('button', { name: 'Start', exact: true }).click();
+  await row.getByRole('button', { name: /^Start / }).click();
   await expect(cells.state).toContainText('running', { timeout: 30_000 });
-  await row.getByRole('button', { name: 'Stop', exact: true }).click();
+  await row.getByRole('button', { name: /^Stop / }).click();
   await expect(cells.state).toContainText('stopped', { timeout: 20_000 });
 });

@@ -174,8 +174,8 @@ export class ClusterRig {
     }, timeoutMs, 250) as never;
   }
 
-  /** Every custom_id of the input exactly once in the output, in input order, none failed. */
-  async exactlyOnce(batchId: string, n: number): Promise<{ ids: string[]; failed: number }> {
+  /** The custom_ids of the output file in order, and how many requests failed: the caller compares with the input. */
+  async exactlyOnce(batchId: string): Promise<{ ids: string[]; failed: number }> {
     const b = await this.call('batches.get', { id: batchId });
     const out = b.outputFileId ? (await downloadLines(this.url, b.outputFileId)).map((l) => JSON.parse(l) as { custom_id: string }) : [];
     return { ids: out.map((l) => l.custom_id), failed: b.counts.failed };

@@ -61,7 +61,7 @@ describe.skipIf(unavailable !== null)('the real cluster survives a cut link and 
       expect(back.endpoints).toHaveLength(2);
 
       await rig.waitDone(batchId, 240_000);
-      const { ids, failed } = await rig.exactlyOnce(batchId, N);
+      const { ids, failed } = await rig.exactlyOnce(batchId);
       expect(failed).toBe(0);
       expect(ids).toEqual(expectedIds(N));
       const log = await rig.batchLog(batchId);
@@ -94,7 +94,7 @@ describe.skipIf(unavailable !== null)('the real cluster survives a cut link and 
     expect(back.endpoints).toHaveLength(2);
 
     await rig.waitDone(batchId, 240_000);
-    const { ids, failed } = await rig.exactlyOnce(batchId, N);
+    const { ids, failed } = await rig.exactlyOnce(batchId);
     expect(failed).toBe(0);
     expect(ids).toEqual(expectedIds(N));
     recordScenario({ fault: 'sshd sessions of node1 killed', shown: timeline.summary(), recoverSeconds, exactlyOnce: `${ids.length}/${N}, ${new Set(ids).size} distinct, ${failed} failed` });

@@ -45,7 +45,7 @@ describe.skipIf(unavailable !== null)('the real cluster survives process faults 
     expect(rig.rpcServerPid(victim)).not.toBe(oldPid);
     expect(back.endpoints).toHaveLength(2);
     const done = await rig.waitDone(batchId, 240_000);
-    const { ids, failed } = await rig.exactlyOnce(batchId, N);
+    const { ids, failed } = await rig.exactlyOnce(batchId);
     expect(failed).toBe(0);
     expect(ids).toEqual(expectedIds(N));
     expect(done.status).toBe('completed');
@@ -70,7 +70,7 @@ describe.skipIf(unavailable !== null)('the real cluster survives process faults 
 
     expect(back.endpoints).toHaveLength(2);
     await rig.waitDone(batchId, 240_000);
-    const { ids, failed } = await rig.exactlyOnce(batchId, N);
+    const { ids, failed } = await rig.exactlyOnce(batchId);
     expect(failed).toBe(0);
     expect(ids).toEqual(expectedIds(N));
     const log = await rig.batchLog(batchId);
@@ -96,7 +96,7 @@ describe.skipIf(unavailable !== null)('the real cluster survives process faults 
       expect(timeline.summary()).toMatch(/coordinator unresponsive/);
 
       await rig.waitDone(batchId, 240_000);
-      const { ids, failed } = await rig.exactlyOnce(batchId, N);
+      const { ids, failed } = await rig.exactlyOnce(batchId);
       expect(failed).toBe(0);
       expect(ids).toEqual(expectedIds(N));
       const log = await rig.batchLog(batchId);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GgufType } from '../../support/gguf/ggufFormat.ts';
+import { GgmlType, GgufType } from '../../support/gguf/ggufFormat.ts';
 import { readGgufHeader } from '../../support/gguf/ggufReader.ts';
 import { TINY_LLAMA, writeTinyLlamaGguf } from '../../support/gguf/tinyLlamaModel.ts';
 import { llamaUnavailableReason, requireLlamaBinaries } from '../../support/llamaBinaries.ts';
@@ -69,6 +69,15 @@ describe.skipIf(unavailable !== null)('the tiny test model, written by our GGUF 
     expect(text.status).toBe(200);
     expect(text.json.object).toBe('text_completion');
     expect((text.json.usage as { completion_tokens: number }).completion_tokens).toBe(8);
+  });
+
+  it('has an F16 variant, half the size, that llama-server also loads and runs', async () => {
+    const f16 = path.join(dir, 'tiny-f16.gguf');
+    writeTinyLlamaGguf(f16, { seed: 7, vocabPath: requireLlamaBinaries().vocabSpm, tensorType: GgmlType.F16 });
+    expect(fs.statSync(f16).size).toBeLessThan(fs.statSync(model).size * 0.6);
+    const server = await startRealLlamaServer({ model: f16 });
+    const text = await post(`${server.baseUrl}/completions`, { prompt: 'hi', max_tokens: 4 });
+    expect(text.status).toBe(200);
   });
 
   it('loads across two real rpc-servers with every layer on them', async () => {

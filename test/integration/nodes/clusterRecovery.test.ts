@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,31 @@ describe.skipIf(unavailable !== null)('the cluster recovers by itself, and says 
     expect(log).toMatch(/rpc-server on node-b runs again/);
     expect(log).toMatch(/starting it again over node-a, node-b/);
     expect(k.alerts.active.has('coordinator:worker-lost')).toBe(false);
+  });
+
+  it('restarts an rpc-server whose one connection stays held by a client that is gone, then the coordinator', { timeout: 60_000 }, async () => {
+    const k = open({ busyGraceMs: 1_000 });
+    await clusterOfTwo(k);
+    const first = k.service.snapshot().coordinator;
+    const b = nodeNamed(k, 'node-b');
+    // A client that connects and never speaks: what an SSH channel orphaned by a cut link is to rpc-server.
+    // It waits in the accept queue while the coordinator holds rpc-server, and takes it when llama-server goes.
+    const orphan = net.connect({ host: '127.0.0.1', port: b.rpcPort });
+    orphan.on('error', () => undefined);
+    try {
+      await new Promise((r) => orphan.once('connect', r));
+      process.kill(first.pid!, 'SIGKILL');
+      const back = await waitFor('the coordinator to be ready again over both nodes', () => {
+        const c = k.service.snapshot().coordinator;
+        return c.state === 'ready' && c.pid !== first.pid ? c : undefined;
+      }, 30_000);
+      expect(back.endpoints).toHaveLength(2);
+      expect(nodeNamed(k, 'node-b').pid).not.toBe(b.pid);
+      expect(clusterLog.join('\n')).toMatch(/rpc-server on node-b \(pid \d+\) stayed busy with no coordinator of ours holding it.*Restarting it/);
+      expect(await chat(back.baseUrl!)).toContain('over 2 rpc-server');
+    } finally {
+      orphan.destroy();
+    }
   });
 
   it('checks the nodes before a restart and leaves a working coordinator alone when none could take it', { timeout: 60_000 }, async () => {

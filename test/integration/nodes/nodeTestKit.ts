@@ -79,6 +79,7 @@ export function makeKit(options: Partial<NodeServiceOptions> = {}, reuse?: { dir
     operator: testOperator(),
     ...options,
   });
+  service.startReconciling();
   return {
     service, feed, db, dir, alerts, registrar, nodeEvents, coordinatorEvents,
     async close(closeOptions) {

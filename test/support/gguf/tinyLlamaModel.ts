@@ -34,7 +34,7 @@ export interface TinyLlamaOptions {
   seed?: number;
   /** The GGUF whose tokenizer.* keys are copied; default: the cached llama.cpp build's vocab. */
   vocabPath?: string;
-  /** F32 (default, ~17 MB) or F16 (~9 MB). */
+  /** The matrices' type: F32 (default, ~17 MB) or F16 (~9 MB); norm vectors are always F32. */
   tensorType?: GgmlTensorType;
 }
 
@@ -94,15 +94,17 @@ export function writeTinyLlamaGguf(outPath: string, options: TinyLlamaOptions = 
   const rand = mulberry32(seed);
   // Small uniform weights keep the activations finite through two layers; the text is garbage either way.
   const weights = (dims: number[], scale: number) => () => tensorData(dims[0]! * dims[1]!, type, () => (rand() * 2 - 1) * scale);
-  const ones = (n: number) => () => tensorData(n, type, () => 1);
+  // Norm weights stay F32 whatever the matrices are (as llama.cpp's converters write them): the CPU
+  // backend aborts on an F32 x F16 multiply in the norm ("binary_op: unsupported types").
+  const ones = (n: number) => () => tensorData(n, GgmlType.F32, () => 1);
   const kvDim = headDim * nHeadKv;
   const tensors: GgufTensorToWrite[] = [
     { name: 'token_embd.weight', dims: [nEmbd, nVocab], type, data: weights([nEmbd, nVocab], 0.5) },
-    { name: 'output_norm.weight', dims: [nEmbd], type, data: ones(nEmbd) },
+    { name: 'output_norm.weight', dims: [nEmbd], type: GgmlType.F32, data: ones(nEmbd) },
     { name: 'output.weight', dims: [nEmbd, nVocab], type, data: weights([nEmbd, nVocab], 0.5) },
   ];
   for (let i = 0; i < nLayer; i++) {
-    const blk = (n: string, dims: number[], data: () => Buffer): GgufTensorToWrite => ({ name: `blk.${i}.${n}.weight`, dims, type, data });
+    const blk = (n: string, dims: number[], data: () => Buffer): GgufTensorToWrite => ({ name: `blk.${i}.${n}.weight`, dims, type: dims.length === 1 ? GgmlType.F32 : type, data });
     tensors.push(
       blk('attn_norm', [nEmbd], ones(nEmbd)),
       blk('attn_q', [nEmbd, nEmbd], weights([nEmbd, nEmbd], 0.2)),

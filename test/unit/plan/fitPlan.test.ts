@@ -3,6 +3,9 @@ import { computeAllowanceBytes, FIT_HEADROOM_BYTES, kvCacheBytes, kvCells, planF
 import { parseGgufHeader } from '../../../src-main/core/plan/ggufHeader.ts';
 import { modelFacts, type ModelFacts } from '../../../src-main/core/plan/modelShape.ts';
 import { readLlamaServerFlags } from '../../../src-main/core/plan/llamaServerFlagValues.ts';
+import type { GpuHostStatus, GpuInfo } from '../../../shared/gpu.ts';
+import type { NodeInfo } from '../../../shared/nodes.ts';
+import { nodeMemory } from '../../../src-main/core/plan/planService.ts';
 import { llamaShapedTensors, syntheticGgufBytes } from './syntheticGguf.ts';
 
 const GIB = 1024 ** 3;
@@ -93,5 +96,31 @@ describe('the fit plan', () => {
     const fromFlags = planFit({ mode: 'replicas', model: '/m', facts: llama3, extraArgs: ['-c', '4096', '-ctk', 'q8_0', '-ctv', 'q8_0'], nodes: [] });
     expect(fromFlags.kvBytes).toBe(kvCacheBytes(llama3, 4096, 'q8_0', 'q8_0'));
     expect(computeAllowanceBytes(tiny)).toBe(4 * 512 * (32000 + 8 * 64) + FIT_HEADROOM_BYTES);
+  });
+});
+
+describe('where a node\'s free memory comes from', () => {
+  const base: NodeInfo = {
+    id: 'n1', name: 'gpu-1', host: 'h', sshPort: 22, user: 'u', authMethod: 'agent', rpcServerPath: '', rpcPort: 50052, devices: '', cache: false,
+    bind: 'tunnel', acceptedHostKey: 'SHA256:x', pendingHostKey: null, state: 'running', stateSince: 0, heldSince: null, message: null,
+    endpoint: null, pid: null, versionMismatch: false, logTail: [],
+    probe: { ok: true, busy: false, version: '4.0.0', protocolMajor: 4, devices: [{ index: 0, freeBytes: 10 * GIB, totalBytes: 16 * GIB }], latencyMs: 1, error: null, at: 0 },
+  } as NodeInfo;
+  const smi = (freeMiB: (number | null)[]): GpuHostStatus => ({
+    host: 'gpu-1', poller: { state: 'ok' },
+    snapshot: { host: 'gpu-1', at: 0, driverVersion: null, cudaVersion: null, gpus: freeMiB.map((f, index) => ({ index, memoryFreeMiB: f }) as GpuInfo) },
+  });
+
+  it('takes the rpc-server\'s GET_DEVICE_MEMORY for the coordinator and nvidia-smi over SSH for a replica', () => {
+    expect(nodeMemory(base, smi([20_000, 4_000]), 'coordinator')).toMatchObject({ deviceFree: [10 * GIB], source: 'rpc' });
+    expect(nodeMemory(base, smi([20_000, 4_000]), 'replicas')).toMatchObject({ deviceFree: [20_000 * MIB, 4_000 * MIB], source: 'nvidia-smi' });
+  });
+
+  it('falls back to the other source, and says why when there is none', () => {
+    expect(nodeMemory(base, null, 'replicas')).toMatchObject({ source: 'rpc' });
+    // A GPU whose free memory nvidia-smi reports as N/A makes the report unusable, not a 0.
+    expect(nodeMemory({ ...base, probe: null }, smi([20_000, null]), 'replicas')).toMatchObject({ deviceFree: null, source: null });
+    expect(nodeMemory({ ...base, probe: null }, { host: 'gpu-1', poller: { state: 'no-gpu', message: 'x' }, snapshot: null }, 'coordinator').unknownReason)
+      .toMatch(/^no nvidia-smi there and no rpc-server probe/);
   });
 });

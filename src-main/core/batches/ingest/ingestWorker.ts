@@ -1,9 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { IngestWorkerData, IngestWorkerMessage } from './types.ts';
-import { validateBatchFile } from './validateBatchFile.ts';
+import type { IngestResult, IngestWorkerData, IngestWorkerMessage } from './types.ts';
+import { validateBatchFile, type ValidationProgress } from './validateBatchFile.ts';
 import { PROGRESS_ERRORS } from './types.ts';
 
-/** Worker entry: validates one file off the engine's event loop, inserts its requests when it is good. */
+/**
+ * Worker entry: validates one file off the engine's event loop and writes its request rows as it goes; they
+ * stay only when every line is good.
+ */
 const PROGRESS_INTERVAL_MS = 200;
 
 class Aborted extends Error {}
@@ -16,7 +19,12 @@ async function main({ opts, abortFlag }: IngestWorkerData): Promise<void> {
   const shouldStop = (): boolean => Atomics.load(abortFlag, 0) !== 0;
   let lastProgress = 0;
   let sentErrors = 0;
-  const { result, index } = validateBatchFile(opts, ({ bytesRead, totalBytes, lines, errors }) => {
+  // Rows are written on a thread of their own while this one validates; a validate-only run (the Submit
+  // preview) starts neither it nor SQLite.
+  const writer = opts.dbPath !== undefined && opts.batchId !== undefined
+    ? new (await import('./parallelRowWriter.ts')).ParallelRowWriter(opts.dbPath, opts.batchId, abortFlag)
+    : null;
+  const onProgress = ({ bytesRead, totalBytes, lines, errors }: ValidationProgress): void => {
     // Called after every read, so an abort is seen within one read of a few MB.
     if (shouldStop()) throw new Aborted();
     const now = Date.now();
@@ -27,13 +35,21 @@ async function main({ opts, abortFlag }: IngestWorkerData): Promise<void> {
     const firstErrors = sentErrors < PROGRESS_ERRORS ? errors.first(PROGRESS_ERRORS) : [];
     sentErrors = errors.count;
     post({ type: 'progress', progress: { bytesRead, totalBytes, lines, errorCount: errors.count, firstErrors } });
-  });
-  if (result.ok && opts.dbPath !== undefined && opts.batchId !== undefined) {
-    // Loaded only when needed: a validate-only run (the Submit preview) skips SQLite's start-up cost.
-    const { insertRequests } = await import('./insertRequests.ts');
-    const started = performance.now();
-    result.insertedRows = insertRequests(opts.dbPath, opts.batchId, index, shouldStop);
-    result.timings.insertMs = Math.round(performance.now() - started);
+  };
+  let result: IngestResult;
+  try {
+    result = validateBatchFile(opts, onProgress, writer ?? undefined);
+    if (writer && result.ok) {
+      const { written, writeMs } = await writer.finish();
+      result.insertedRows = written;
+      result.timings.insertMs = Math.round(writeMs);
+    } else {
+      await writer?.done();
+    }
+  } catch (err) {
+    // The rows written so far go (the writer deletes them before it stops): an aborted or failed ingest queues nothing.
+    await writer?.done().catch(() => undefined);
+    throw err;
   }
   post({ type: 'result', result });
 }

@@ -2,6 +2,7 @@ import type { Endpoint } from '../../../../shared/batch.ts';
 import { CustomIdTable } from './customIdTable.ts';
 import type { ErrorList } from './errorList.ts';
 import type { RequestFields } from './fastRequestScan.ts';
+import { decodeJsonString } from './jsonString.ts';
 import type { IngestPreviewItem } from './types.ts';
 
 /**
@@ -19,6 +20,8 @@ export interface RequestValidatorOptions {
   errors: ErrorList;
   expectedEndpoint?: string | undefined;
   previewCount: number;
+  /** Confirms a custom_id hash match against the earlier line (see CustomIdTable). */
+  isSameId(earlierOffset: number, id: Uint8Array, start: number, end: number): boolean;
 }
 
 /**
@@ -31,7 +34,7 @@ export class RequestValidator {
   readonly #expectedEndpoint: string | undefined;
   readonly #previewCount: number;
   /** custom_id -> line it was first seen on, for duplicate messages that point at both lines. */
-  readonly #seen = new CustomIdTable();
+  readonly #seen: CustomIdTable;
   #endpointLine = 0;
   #modelLine = 0;
   endpoint: string | null = null;
@@ -42,6 +45,7 @@ export class RequestValidator {
     this.#errors = opts.errors;
     this.#expectedEndpoint = opts.expectedEndpoint;
     this.#previewCount = opts.previewCount;
+    this.#seen = new CustomIdTable({ isSameId: opts.isSameId });
   }
 
   /** Whether the next valid request goes into the preview (and so needs its body parsed). */
@@ -49,8 +53,11 @@ export class RequestValidator {
     return this.preview.length < this.#previewCount;
   }
 
-  /** Validates one non-blank line; returns its custom_id when the line is a valid request, else null. */
-  validate(text: string, line: number): string | null {
+  /**
+   * Validates one non-blank line (starting at byte lineOffset of the file); returns its custom_id when the line
+   * is a valid request, else null.
+   */
+  validate(text: string, line: number, lineOffset: number): string | null {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -64,7 +71,7 @@ export class RequestValidator {
       return null;
     }
     const errorsBefore = this.#errors.count;
-    const customId = this.#checkCustomId(value.custom_id, line);
+    const customId = this.#checkCustomId(value.custom_id, line, lineOffset);
     this.#checkMethod(value.method, line);
     this.#checkUrl(value.url, line);
     const body = value.body;
@@ -83,21 +90,23 @@ export class RequestValidator {
 
   /**
    * The same checks for a line fastRequestScan has already found well-formed, reading the fields from the
-   * buffer; the usual url and model are compared in place instead of being decoded again for every line.
+   * buffer; the usual url and model are compared in place instead of being decoded again for every line, and
+   * an unescaped custom_id is checked for duplicates by its bytes, never decoded. True when the line is valid.
    */
-  validateScanned(buf: Buffer, f: RequestFields, line: number): string | null {
+  validateScanned(buf: Buffer, f: RequestFields, line: number, lineOffset: number): boolean {
     const errorsBefore = this.#errors.count;
-    const customId = this.#checkCustomId(decodeString(buf, f.customIdStart, f.customIdEnd, f.customIdEscaped), line);
-    this.#checkMethod(f.methodEscaped ? decodeString(buf, f.methodStart, f.methodEnd, true) : sameOrDecoded(buf, f.methodStart, f.methodEnd, 'POST'), line);
-    const url = f.urlEscaped ? decodeString(buf, f.urlStart, f.urlEnd, true) : sameOrDecoded(buf, f.urlStart, f.urlEnd, this.endpoint);
+    if (f.customIdEscaped) this.#checkCustomId(decodeJsonString(buf, f.customIdStart, f.customIdEnd, true), line, lineOffset);
+    else this.#checkIdBytes(buf, f.customIdStart, f.customIdEnd, line, lineOffset);
+    this.#checkMethod(f.methodEscaped ? decodeJsonString(buf, f.methodStart, f.methodEnd, true) : sameOrDecoded(buf, f.methodStart, f.methodEnd, 'POST'), line);
+    const url = f.urlEscaped ? decodeJsonString(buf, f.urlStart, f.urlEnd, true) : sameOrDecoded(buf, f.urlStart, f.urlEnd, this.endpoint);
     this.#checkUrl(url, line);
-    this.#checkModel(f.modelEscaped ? decodeString(buf, f.modelStart, f.modelEnd, true) : sameOrDecoded(buf, f.modelStart, f.modelEnd, this.model), line);
+    this.#checkModel(f.modelEscaped ? decodeJsonString(buf, f.modelStart, f.modelEnd, true) : sameOrDecoded(buf, f.modelStart, f.modelEnd, this.model), line);
     this.#checkStream(f.streamTrue, line);
     if (url === RESPONSES) this.#checkResponsesInput(f.inputOk, f.inputOk ? '' : undefined, line);
-    return this.#errors.count === errorsBefore ? customId : null;
+    return this.#errors.count === errorsBefore;
   }
 
-  #checkCustomId(id: unknown, line: number): string | null {
+  #checkCustomId(id: unknown, line: number, lineOffset: number): string | null {
     if (id === undefined || id === null) {
       this.#errors.add(line, 'missing_custom_id', 'missing custom_id (every request needs a unique string custom_id)', 'custom_id');
       return null;
@@ -110,12 +119,21 @@ export class RequestValidator {
       this.#errors.add(line, 'missing_custom_id', 'custom_id is empty (every request needs a unique string custom_id)', 'custom_id');
       return null;
     }
-    const firstLine = this.#seen.addOrFirstLine(id, line);
-    if (firstLine !== 0) {
-      this.#errors.add(line, 'duplicate_custom_id', `duplicate custom_id ${quote(id)} (first seen on line ${firstLine})`, 'custom_id');
-      return null;
+    const bytes = Buffer.from(id, 'utf8');
+    return this.#checkIdBytes(bytes, 0, bytes.length, line, lineOffset) ? id : null;
+  }
+
+  /** The uniqueness check, on the id's UTF-8 bytes; false (and an error) for a duplicate. */
+  #checkIdBytes(id: Uint8Array, start: number, end: number, line: number, lineOffset: number): boolean {
+    if (start === end) {
+      this.#errors.add(line, 'missing_custom_id', 'custom_id is empty (every request needs a unique string custom_id)', 'custom_id');
+      return false;
     }
-    return id;
+    const firstLine = this.#seen.addOrFirstLine(id, start, end, line, lineOffset);
+    if (firstLine === 0) return true;
+    const text = Buffer.from(id.buffer, id.byteOffset + start, end - start).toString('utf8');
+    this.#errors.add(line, 'duplicate_custom_id', `duplicate custom_id ${quote(text)} (first seen on line ${firstLine})`, 'custom_id');
+    return false;
   }
 
   #checkMethod(method: unknown, line: number): void {
@@ -170,11 +188,6 @@ export class RequestValidator {
       this.#errors.add(line, 'stream_not_supported', 'body.stream is true; batches cannot stream (remove it or set it to false)', 'body.stream');
     }
   }
-}
-
-function decodeString(buf: Buffer, start: number, end: number, escaped: boolean): string {
-  // With escapes, JSON.parse of the quoted span decodes them exactly as it would have in the whole line.
-  return escaped ? (JSON.parse(buf.toString('utf8', start - 1, end + 1)) as string) : buf.toString('utf8', start, end);
 }
 
 /** `expected` itself when buf[start, end) spells it (ASCII compare, no allocation), else the decoded bytes. */

@@ -1,43 +1,54 @@
 import fs from 'node:fs';
 import type { LineError } from '../../../../shared/batch.ts';
+import { EarlierCustomIds } from './earlierCustomId.ts';
 import { ErrorList } from './errorList.ts';
 import { RequestFields, scanRequestLine } from './fastRequestScan.ts';
+import { decodeJsonString } from './jsonString.ts';
 import { scanLines, type ScanRefusal } from './lineScanner.ts';
-import { RequestIndex } from './requestIndex.ts';
 import { RequestValidator } from './requestValidator.ts';
 import { DEFAULT_MAX_LINE_BYTES, DEFAULT_PREVIEW_COUNT, type IngestOptions, type IngestResult } from './types.ts';
 import { firstInvalidUtf8Byte, isUtf8Range } from './utf8Check.ts';
 
 const MiB = 1024 * 1024;
 
-export interface Validation {
-  result: IngestResult;
-  /** Where each request is in the file; filled only when the whole file is good. */
-  index: RequestIndex;
+export interface ValidationProgress { bytesRead: number; totalBytes: number; lines: number; errors: ErrorList }
+
+/**
+ * Where the valid requests go while the file is read, in file order (RequestRowWriter). At the first bad line
+ * it is abandoned and gets nothing more: nothing is queued when any line is bad.
+ */
+export interface RequestRows {
+  add(customId: string, offset: number, length: number): void;
+  abandon(): void;
 }
 
 /**
  * Streams a batch file through every check of DESIGN section 4. Synchronous and CPU-bound: it runs inside the
- * ingest worker (ingestWorker.ts), never on the engine's event loop. Writes nothing.
+ * ingest worker (ingestWorker.ts), never on the engine's event loop. Hands each valid request to `rows` (when
+ * given) as it goes, so nothing per line is kept here but the custom_id table's 16 bytes.
  */
-export interface ValidationProgress { bytesRead: number; totalBytes: number; lines: number; errors: ErrorList }
-
-export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: ValidationProgress) => void): Validation {
+export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: ValidationProgress) => void, rows?: RequestRows): IngestResult {
   const started = performance.now();
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const errors = new ErrorList();
+  const fd = fs.openSync(opts.filePath, 'r');
+  const earlier = new EarlierCustomIds(fd, maxLineBytes);
   const validator = new RequestValidator({
     errors,
     expectedEndpoint: opts.expectedEndpoint,
     previewCount: opts.previewCount ?? DEFAULT_PREVIEW_COUNT,
+    isSameId: (offset, id, start, end) => earlier.isSameId(offset, id, start, end),
   });
-  const index = new RequestIndex();
   const fields = new RequestFields();
   let lineCount = 0;
+  let writing = rows !== undefined;
+  const stopWriting = (): void => {
+    writing = false;
+    rows?.abandon();
+  };
   // The first line that is not UTF-8 is reported; the total is added to its message at the end.
   const encoding = { badLines: 0, error: null as LineError | null, message: '' };
 
-  const fd = fs.openSync(opts.filePath, 'r');
   let totalBytes: number;
   let refusal: ScanRefusal | null;
   try {
@@ -57,20 +68,22 @@ export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: V
         }
         // Fast path for the usual well-formed line; JSON.parse for the preview and for anything the scanner
         // does not vouch for, which also words the errors.
-        const customId = !validator.wantsPreview && scanRequestLine(buf, start, end, fields)
-          ? validator.validateScanned(buf, fields, lineNo)
-          : validator.validate(buf.toString('utf8', start, end), lineNo);
-        if (errors.count > 0) {
-          if (index.size > 0) index.clear();
-        } else if (customId !== null) {
-          index.push(customId, fileOffset, end - start);
+        if (!validator.wantsPreview && scanRequestLine(buf, start, end, fields)) {
+          // The custom_id is decoded only for its row: the duplicate check works on its bytes.
+          if (validator.validateScanned(buf, fields, lineNo, fileOffset) && writing && errors.count === 0) {
+            rows!.add(decodeJsonString(buf, fields.customIdStart, fields.customIdEnd, fields.customIdEscaped), fileOffset, end - start);
+          }
+        } else {
+          const customId = validator.validate(buf.toString('utf8', start, end), lineNo, fileOffset);
+          if (customId !== null && writing && errors.count === 0) rows!.add(customId, fileOffset, end - start);
         }
+        if (writing && errors.count > 0) stopWriting();
       },
       tooLong(lineNo, bytes) {
         lineCount++;
         errors.add(lineNo, 'line_too_large',
           `too large: ${formatBytes(bytes)}, over the ${formatBytes(maxLineBytes)} limit for one request line`);
-        if (index.size > 0) index.clear();
+        if (writing) stopWriting();
       },
       progress: onProgress && ((bytesRead) => onProgress({ bytesRead, totalBytes, lines: lineCount, errors })),
     }));
@@ -83,6 +96,7 @@ export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: V
   }
   if (refusal !== null) reportRefusal(errors, refusal);
   else if (lineCount === 0) errors.add(null, 'empty_file', 'the file has no requests (it is empty or only blank lines)');
+  if (writing && errors.count > 0) stopWriting();
 
   const result: IngestResult = {
     ok: errors.count === 0,
@@ -95,7 +109,7 @@ export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: V
     insertedRows: 0,
     timings: { validateMs: Math.round(performance.now() - started), insertMs: 0 },
   };
-  return { result, index };
+  return result;
 }
 
 function reportRefusal(errors: ErrorList, refusal: ScanRefusal): void {

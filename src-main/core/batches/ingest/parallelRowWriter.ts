@@ -1,0 +1,105 @@
+import { Worker } from 'node:worker_threads';
+import { ROWS_PER_TRANSACTION } from './insertRequests.ts';
+import { IN_FLIGHT, WRITER_FAILED, type RowWriterCommand, type RowWriterData, type RowWriterReply } from './rowWriterProtocol.ts';
+import type { RequestRows } from './validateBatchFile.ts';
+
+const WORKER_URL = new URL('./rowWriterWorker.ts', import.meta.url);
+/** Chunks handed over and not yet written; past this the validator waits, so rows never pile up in memory. */
+const MAX_IN_FLIGHT = Number(process.env.XIF ?? 3);
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: Number(process.env.XYG ?? 16), ...(process.env.XOG ? { maxOldGenerationSizeMb: Number(process.env.XOG) } : {}) };
+
+/**
+ * The validating thread's side of the row writer: collects valid requests into chunks and hands each to a
+ * writer thread (rowWriterWorker.ts), which inserts them while the validator reads on. At most a few chunks
+ * are in flight; the validator blocks (Atomics.wait, it is a worker) until the writer catches up.
+ */
+export class ParallelRowWriter implements RequestRows {
+  readonly #worker: Worker;
+  readonly #shared = new Int32Array(new SharedArrayBuffer(8));
+  readonly #outcome: Promise<RowWriterReply>;
+  #ids: string[] = [];
+  #offsets = new Float64Array(ROWS_PER_TRANSACTION);
+  #lengths = new Uint32Array(ROWS_PER_TRANSACTION);
+  #count = 0;
+  #ended = false;
+
+  constructor(dbPath: string, batchId: string, abortFlag: Int32Array) {
+    const data: RowWriterData = { dbPath, batchId, abortFlag, shared: this.#shared };
+    this.#worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: WORKER_LIMITS });
+    this.#outcome = new Promise((resolve) => {
+      this.#worker.on('message', (m: RowWriterReply) => resolve(m));
+      this.#worker.on('error', (err) => resolve({ type: 'failed', name: err.name, message: err.message, ...(err.stack === undefined ? {} : { stack: err.stack }) }));
+      this.#worker.on('exit', (code) => resolve({ type: 'failed', name: 'Error', message: `row writer exited with code ${code} before reporting` }));
+    });
+  }
+
+  add(customId: string, offset: number, length: number): void {
+    if (this.#ended) return;
+    const i = this.#count;
+    this.#ids.push(customId);
+    this.#offsets[i] = offset;
+    this.#lengths[i] = length;
+    this.#count = i + 1;
+    if (this.#count === ROWS_PER_TRANSACTION) this.#send();
+  }
+
+  /** Tells the writer to delete what it wrote; `done()` says when it has. */
+  abandon(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#post({ type: 'abandon' });
+  }
+
+  /** Sends the last rows and waits until all are written; returns the rows written and the writer's time. */
+  async finish(): Promise<{ written: number; writeMs: number }> {
+    if (!this.#ended) {
+      if (this.#count > 0) this.#send();
+      this.#ended = true;
+      this.#post({ type: 'finish' });
+    }
+    const outcome = await this.#outcome;
+    if (outcome.type === 'finished') return { written: outcome.written, writeMs: outcome.writeMs };
+    if (outcome.type === 'failed') throw this.#failure(outcome);
+    throw new Error('the row writer deleted its rows instead of finishing (the ingest was stopped)');
+  }
+
+  /** Waits until the writer has stopped (after abandon(), its rows deleted). */
+  async done(): Promise<void> {
+    if (!this.#ended) this.abandon();
+    const outcome = await this.#outcome;
+    await this.#worker.terminate();
+    if (outcome.type === 'failed' && outcome.name !== 'IngestAborted') throw this.#failure(outcome);
+  }
+
+  #send(): void {
+    const shared = this.#shared;
+    for (;;) {
+      if (Atomics.load(shared, WRITER_FAILED) !== 0) {
+        // The writer's error arrives as a message once this thread is free to read it (finish/done).
+        this.#ended = true;
+        this.#count = 0;
+        this.#ids = [];
+        return;
+      }
+      const inFlight = Atomics.load(shared, IN_FLIGHT);
+      if (inFlight < MAX_IN_FLIGHT) break;
+      Atomics.wait(shared, IN_FLIGHT, inFlight, 1000);
+    }
+    Atomics.add(shared, IN_FLIGHT, 1);
+    const offsets = this.#offsets;
+    const lengths = this.#lengths;
+    this.#post({ type: 'rows', chunk: { count: this.#count, ids: this.#ids, offsets, lengths } }, [offsets.buffer, lengths.buffer]);
+    this.#ids = [];
+    this.#offsets = new Float64Array(ROWS_PER_TRANSACTION);
+    this.#lengths = new Uint32Array(ROWS_PER_TRANSACTION);
+    this.#count = 0;
+  }
+
+  #post(command: RowWriterCommand, transfer: ArrayBuffer[] = []): void {
+    this.#worker.postMessage(command, transfer);
+  }
+
+  #failure(outcome: Extract<RowWriterReply, { type: 'failed' }>): Error {
+    return Object.assign(new Error(outcome.message), { name: outcome.name }, outcome.stack === undefined ? {} : { stack: outcome.stack });
+  }
+}

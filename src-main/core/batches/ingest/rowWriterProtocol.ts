@@ -1,0 +1,30 @@
+/** Messages and shared memory between the validating thread and the row writer thread (rowWriterWorker.ts). */
+
+export interface RowChunk {
+  count: number;
+  ids: string[];
+  offsets: Float64Array;
+  lengths: Uint32Array;
+}
+
+export interface RowWriterData {
+  dbPath: string;
+  batchId: string;
+  /** The ingest's abort flag (1 = stop). */
+  abortFlag: Int32Array;
+  /** [IN_FLIGHT] chunks sent and not yet written; [WRITER_FAILED] 1 once the writer gave up. */
+  shared: Int32Array;
+}
+
+export const IN_FLIGHT = 0;
+export const WRITER_FAILED = 1;
+
+export type RowWriterCommand =
+  | { type: 'rows'; chunk: RowChunk }
+  | { type: 'finish' }
+  | { type: 'abandon' };
+
+export type RowWriterReply =
+  | { type: 'finished'; written: number; writeMs: number }
+  | { type: 'abandoned' }
+  | { type: 'failed'; name: string; message: string; stack?: string };
