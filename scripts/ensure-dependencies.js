@@ -49,7 +49,9 @@ export function ensureDependencies(root, who) {
   const res = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, PATH },
+    // npm releases before 11 ignore package.json's allowScripts and would run electron's postinstall, an
+    // unbounded download; `npm start` tries that download itself, with a time limit, when it needs the window.
+    env: { ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ...process.env, PATH },
     shell: process.platform === 'win32',
   });
   if (res.status !== 0) {

@@ -40,10 +40,11 @@ export function handOverToProjectNode(root, scriptUrl, who) {
     process.exit(1);
   });
   child.on('exit', (code, signal) => {
+    // End the way the child ended, so the shell and npm see the same status. The listeners stay until then:
+    // without them a late repeat of the signal would kill this process before it reports the child's status.
+    if (!signal) process.exit(code ?? 1);
     for (const s of signals) process.removeListener(s, forward);
-    // End the way the child ended, so the shell and npm see the same status.
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    process.kill(process.pid, signal);
   });
   return true;
 }

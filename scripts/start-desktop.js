@@ -112,7 +112,10 @@ async function main() {
   }
   // Loaded only here, under the project's Node: it imports the engine's TypeScript.
   const { startHeadless } = await import('./start-headless.js');
-  process.exitCode = await startHeadless({ reason: desktop.reason, argv, who: WHO });
+  const status = await startHeadless({ reason: desktop.reason, argv, who: WHO });
+  // Exit at once rather than let the loop drain: a natural exit first closes the signal handles, and Ctrl-C's
+  // second SIGINT (npm forwards the terminal's) landing in that moment would kill the process by signal.
+  process.exit(status);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
