@@ -8,9 +8,10 @@ import { goodRequest, goodRequestLine } from '../../support/batchFiles.ts';
 
 /**
  * The duplicate check keeps only hashes and line offsets, and rows are written while the file is read: these
- * files are big enough to span many 2 MiB reads and several row transactions (20,000 rows each).
+ * files are big enough to span many 2 MiB reads, several row transactions (20,000 rows each) and to have their
+ * rows written by the separate writer thread (files of 32 MiB and more).
  */
-const LINES = 60_000;
+const LINES = 120_000;
 let dir: string;
 let dbPath: string;
 let db: Db;
@@ -47,7 +48,7 @@ function lineWithRawId(i: number, rawId: string): string {
 describe('duplicate custom_ids in a big file', () => {
   it('queues every line of a file with no duplicates, its rows written while it was read', async () => {
     const file = writeFile('good.jsonl', {});
-    expect(fs.statSync(file).size).toBeGreaterThan(4 * 2 * 1024 * 1024);
+    expect(fs.statSync(file).size).toBeGreaterThan(32 * 1024 * 1024);
     const result = await ingestFile({ filePath: file, dbPath, batchId: 'good' });
     expect(result.errors).toEqual([]);
     expect(result.insertedRows).toBe(LINES);

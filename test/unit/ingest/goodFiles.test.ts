@@ -129,4 +129,23 @@ describe('ingest accepts good batch files', () => {
     await expect(pending).rejects.toThrow('operator cancelled');
     expect(rowsOf('aborted')).toHaveLength(0);
   });
+
+  it('leaves no rows when cancelled part-way through a big file', async () => {
+    const file = path.join(dir, 'part.jsonl');
+    await writeGoodBatchFile(file, { count: 150_000 });
+    const controller = new AbortController();
+    let cancelledAt = 0;
+    const pending = ingestFile({
+      filePath: file, dbPath, batchId: 'part', signal: controller.signal,
+      // The first progress comes after the first read; rows are being written by then or soon after.
+      onProgress: (p) => {
+        if (cancelledAt > 0) return;
+        cancelledAt = p.bytesRead;
+        controller.abort(new Error('operator cancelled'));
+      },
+    });
+    await expect(pending).rejects.toThrow('operator cancelled');
+    expect(cancelledAt).toBeGreaterThan(0);
+    expect(rowsOf('part')).toHaveLength(0);
+  });
 });

@@ -24,7 +24,7 @@ const WORKER_URL = new URL('./ingestWorker.ts', import.meta.url);
  * Ingest makes little short-lived garbage (the fast path decodes only custom_ids), so a small young generation
  * costs nothing in speed, while V8's default on a big machine (semi-spaces of tens of MB) added ~100 MB of RSS.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, ...(process.env.XOG2 ? { maxOldGenerationSizeMb: Number(process.env.XOG2) } : {}) };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
 
 /**
  * Validates an OpenAI Batch JSONL file in a worker thread, streaming it in chunks, and inserts one `requests` row

@@ -57,5 +57,11 @@ port.on('message', (command: RowWriterCommand) => {
 });
 
 function write(writer: RequestRowWriter, chunk: RowChunk): void {
-  for (let i = 0; i < chunk.count; i++) writer.add(chunk.ids[i]!, chunk.offsets[i]!, chunk.lengths[i]!);
+  const bytes = Buffer.from(chunk.idBytes.buffer, chunk.idBytes.byteOffset, chunk.idBytes.byteLength);
+  let start = 0;
+  for (let i = 0; i < chunk.count; i++) {
+    const end = chunk.idEnds[i]!;
+    writer.add(bytes.toString('utf8', start, end), chunk.offsets[i]!, chunk.lengths[i]!);
+    start = end;
+  }
 }

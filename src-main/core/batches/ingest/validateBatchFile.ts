@@ -18,7 +18,8 @@ export interface ValidationProgress { bytesRead: number; totalBytes: number; lin
  * it is abandoned and gets nothing more: nothing is queued when any line is bad.
  */
 export interface RequestRows {
-  add(customId: string, offset: number, length: number): void;
+  /** The request whose custom_id's UTF-8 bytes are id[start, end), at byte offset of the file, length bytes long. */
+  add(id: Uint8Array, start: number, end: number, offset: number, length: number): void;
   abandon(): void;
 }
 
@@ -42,6 +43,10 @@ export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: V
   const fields = new RequestFields();
   let lineCount = 0;
   let writing = rows !== undefined;
+  const addDecoded = (customId: string, offset: number, length: number): void => {
+    const bytes = Buffer.from(customId, 'utf8');
+    rows!.add(bytes, 0, bytes.length, offset, length);
+  };
   const stopWriting = (): void => {
     writing = false;
     rows?.abandon();
@@ -69,13 +74,14 @@ export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: V
         // Fast path for the usual well-formed line; JSON.parse for the preview and for anything the scanner
         // does not vouch for, which also words the errors.
         if (!validator.wantsPreview && scanRequestLine(buf, start, end, fields)) {
-          // The custom_id is decoded only for its row: the duplicate check works on its bytes.
+          // The custom_id is never decoded here unless escaped: the duplicate check and the row take its bytes.
           if (validator.validateScanned(buf, fields, lineNo, fileOffset) && writing && errors.count === 0) {
-            rows!.add(decodeJsonString(buf, fields.customIdStart, fields.customIdEnd, fields.customIdEscaped), fileOffset, end - start);
+            if (fields.customIdEscaped) addDecoded(decodeJsonString(buf, fields.customIdStart, fields.customIdEnd, true), fileOffset, end - start);
+            else rows!.add(buf, fields.customIdStart, fields.customIdEnd, fileOffset, end - start);
           }
         } else {
           const customId = validator.validate(buf.toString('utf8', start, end), lineNo, fileOffset);
-          if (customId !== null && writing && errors.count === 0) rows!.add(customId, fileOffset, end - start);
+          if (customId !== null && writing && errors.count === 0) addDecoded(customId, fileOffset, end - start);
         }
         if (writing && errors.count > 0) stopWriting();
       },
