@@ -134,6 +134,8 @@ export const requests = {
   /** The tail of rpc-server's log file on the node, read now (up to 500 lines). */
   'nodes.log': request(z.object({ id: z.string().min(1), lines: z.number().int().min(1).max(500).optional() })).returns<NodeLog>(),
 
+  /** The cluster's event log: what failed on the nodes or the coordinator, and what automatic recovery did. */
+  'cluster.log': request(z.object({ limit: z.number().int().min(1).max(5000).default(500) })).returns<BatchLogEntry[]>(),
   'coordinator.status': request(noInput).returns<CoordinatorInfo>(),
   'coordinator.start': request(
     z.object({

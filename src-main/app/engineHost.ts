@@ -37,7 +37,8 @@ export async function startEngine(config: EngineConfig): Promise<HostedEngine> {
       async importUpload(filePath) {
         const stat = await fs.promises.stat(filePath);
         if (!stat.isFile()) throw Object.assign(new Error(`${filePath} is not a regular file`), { code: stat.isDirectory() ? 'EISDIR' : 'EINVAL' });
-        const row = await engine.fileStore.saveStream(path.basename(filePath), 'batch', fs.createReadStream(filePath));
+        // Copied into the data dir and validated in the same pass; files.validate then has the report.
+        const row = await engine.uploads.receive(path.basename(filePath), fs.createReadStream(filePath), stat.size);
         return { fileId: row.id, filename: row.filename, bytes: row.bytes };
       },
       async writeResults(batchId, kind, dest) {

@@ -95,6 +95,7 @@ export function formatCoordinator(c: CoordinatorInfo): string {
   if (c.model) lines.push(`  model     ${c.model}`);
   if (c.endpoints.length) lines.push(`  endpoints ${c.endpoints.join(', ')}`);
   if (c.message) lines.push(`  ${c.message}`);
+  if (c.recovery) lines.push(`  automatic recovery: ${c.recovery}`);
   if ((c.state === 'exited' || c.state === 'error') && c.logTail.length) {
     lines.push('  last log lines:', ...c.logTail.slice(-10).map((l) => `    ${l}`));
   }

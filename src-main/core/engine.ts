@@ -194,6 +194,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       return s;
     },
     'alerts.dismiss': (i) => alerts.dismiss(i.id),
+    'cluster.log': (i) => eventsRepo.list(CLUSTER_LOG_ID, i.limit),
     'gpus.history': (i) => {
       const all = [...gpuMonitors.flatMap((m) => m.history()), ...nodes.gpuHistory()];
       return i.host ? all.filter((h) => h.host === i.host) : all;

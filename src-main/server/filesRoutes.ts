@@ -35,22 +35,28 @@ export function registerFilesRoutes(app: FastifyInstance, engine: Engine): void 
             part.file.resume();
             continue;
           }
-          saved = await engine.fileStore.saveStream(part.filename || 'upload.jsonl', purpose ?? 'batch', part.file);
+          // A batch file (or one whose purpose field comes later) is validated while it arrives.
+          const declared = Number(req.headers['content-length']);
+          saved = purpose === null || purpose === 'batch'
+            ? await engine.uploads.receive(part.filename || 'upload.jsonl', part.file, Number.isFinite(declared) ? declared : undefined)
+            : await engine.fileStore.saveStream(part.filename || 'upload.jsonl', purpose, part.file);
           if (part.file.truncated) {
-            engine.fileStore.remove(saved);
+            await engine.uploads.discard(saved.id);
             return sendOpenAiError(reply, 413, 'The file is larger than this server accepts', { param: 'file' });
           }
         } else if (part.type === 'file') part.file.resume();
       }
     } catch (err) {
-      if (saved) engine.fileStore.remove(saved);
+      if (saved) await engine.uploads.discard(saved.id);
       return sendOpenAiError(reply, 400, `Could not read the upload: ${(err as Error).message}`, { param: 'file' });
     }
     if (!saved) return sendOpenAiError(reply, 400, 'Missing the "file" field', { param: 'file' });
     if (!purpose || !PURPOSES.has(purpose)) {
-      engine.fileStore.remove(saved);
+      await engine.uploads.discard(saved.id);
       return sendOpenAiError(reply, 400, `Invalid purpose ${JSON.stringify(purpose)}; use "batch"`, { param: 'purpose' });
     }
+    // Validated as a batch file before its purpose was known: it is not one, so its request rows go.
+    if (purpose !== 'batch') await engine.uploads.unprepare(saved.id);
     if (saved.purpose !== purpose) engine.db.prepare('UPDATE files SET purpose = ? WHERE id = ?').run(purpose, saved.id);
     return reply.code(200).send(fileObject({ ...saved, purpose }));
   });

@@ -49,7 +49,10 @@ export async function saveRawUpload(req: FastifyRequest, reply: FastifyReply, en
   body.once('error', (err) => limit.destroy(err));
   body.once('close', () => { if (body.complete === false) limit.destroy(new Error('the client closed the connection mid-upload')); });
   try {
-    const saved = await engine.fileStore.saveStream(filename, purpose, body.pipe(limit));
+    // A batch file is validated while it arrives; the report (files.validate) is ready just after the last byte.
+    const saved = purpose === 'batch'
+      ? await engine.uploads.receive(filename, body.pipe(limit), Number.isFinite(declared) ? declared : undefined)
+      : await engine.fileStore.saveStream(filename, purpose, body.pipe(limit));
     return reply.code(200).send(fileObject(saved));
   } catch (err) {
     if (tooLarge) return sendOpenAiError(reply, 413, `The file is over the ${UPLOAD_FILE_LIMIT_BYTES} bytes this server accepts`, { param: 'file' });

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { BatchLogEntry, BatchSummary, ValidationReport } from '../../../shared/batch.ts';
+import type { BatchLogEntry, BatchSummary, LineError, ValidationReport } from '../../../shared/batch.ts';
 import { ACTIVE_STATUSES, completionWindowMs } from '../../../shared/batch.ts';
 import { ApiError } from '../../../shared/contract/index.ts';
 import type { ChangeFeed } from '../events/changeFeed.ts';
@@ -16,6 +16,7 @@ import type { Executor } from './executor.ts';
 import type { FileStore } from './fileStore.ts';
 import { ingestFile } from './ingest/ingestFile.ts';
 import type { QueueLimits } from './queueLimits.ts';
+import type { UploadReport } from '../../../shared/upload.ts';
 
 const PROGRESS_EVERY_MS = 250;
 
@@ -29,6 +30,12 @@ export interface CreateBatchInput {
   name?: string | undefined;
   /** The file's request count when already known (validated), for the queue limit on requests. */
   requestCount?: number | undefined;
+}
+
+/** Uploads validated as they arrived (PreparedUploads): a batch created from one takes its result and rows. */
+export interface UploadValidations {
+  reservedBatchId(fileId: string): string | null;
+  claim(fileId: string): { batchId: string; validation: Promise<UploadReport> } | null;
 }
 
 /** The code of every request an expired batch did not finish, as OpenAI writes it in the error file. */
@@ -52,9 +59,14 @@ export class BatchService {
   private readonly dirty = new Set<string>();
   private progressTimer: NodeJS.Timeout | null = null;
   private readonly ingesting = new Map<string, Promise<void>>();
+  private uploads: UploadValidations | null = null;
 
   constructor(o: BatchService['o']) {
     this.o = o;
+  }
+
+  useUploadValidations(uploads: UploadValidations): void {
+    this.uploads = uploads;
   }
 
   // --- reads used by the lifecycle and by queries -------------------------------------------------
@@ -153,10 +165,14 @@ export class BatchService {
   /** OpenAI's create: the batch exists at once (validating); validation and queuing run in a worker thread. */
   create(input: CreateBatchInput): BatchSummary {
     const file = this.inputFile(input.inputFileId);
-    const row = this.newRow(newId('batch'), input, file.id, file.filename);
+    // Validated while it was uploaded: the batch takes the reserved id, under which its rows are written.
+    // Claimed only once the row is made: a refusal (queue limit, bad window) leaves it for another try.
+    const reserved = this.uploads?.reservedBatchId(file.id) ?? null;
+    const row = this.newRow(reserved ?? newId('batch'), input, file.id, file.filename);
+    const claimed = reserved === null ? null : this.uploads!.claim(file.id);
     this.o.batches.insert(row);
     this.log(row.id, 'info', `Created from ${file.filename} (${file.bytes} bytes) for ${input.endpoint}; validating`);
-    this.startIngest(row.id, file.path, input.model);
+    this.startIngest(row.id, file.path, input.model, claimed?.validation);
     return this.emitNow(row.id);
   }
 
@@ -219,12 +235,17 @@ export class BatchService {
     };
   }
 
-  private startIngest(id: string, filePath: string, modelOverride: string | undefined): void {
+  private startIngest(id: string, filePath: string, modelOverride: string | undefined, atUpload?: Promise<UploadReport>): void {
     const job = (async () => {
       const row = this.row(id);
       try {
-        this.o.requests.deleteBatch(id);
-        const r = await ingestFile({ filePath, dbPath: this.o.dbPath, batchId: id, expectedEndpoint: row.endpoint });
+        // A good file validated at upload for this endpoint: its rows are written, nothing is read again.
+        // Anything else (bad lines, another endpoint, a failed upload validation) is validated here against the
+        // batch's endpoint, so the report is exactly the one it always was.
+        const early = atUpload ? await atUpload.catch(() => null) : null;
+        const r = early?.ok && early.endpoint === row.endpoint
+          ? { ok: true, lineCount: early.lineCount, model: early.model, errors: [] }
+          : await this.ingestAgain(id, filePath, row.endpoint);
         if (this.row(id).status !== 'validating') return;
         if (!r.ok) {
           this.o.batches.patch(id, { errors: JSON.stringify(r.errors) });
@@ -248,6 +269,11 @@ export class BatchService {
       }
     })();
     this.ingesting.set(id, job);
+  }
+
+  private async ingestAgain(id: string, filePath: string, endpoint: string): Promise<{ ok: boolean; lineCount: number; model: string | null; errors: LineError[] }> {
+    this.o.requests.deleteBatch(id);
+    return ingestFile({ filePath, dbPath: this.o.dbPath, batchId: id, expectedEndpoint: endpoint });
   }
 
   /** Waits for ingests in progress (tests and shutdown). */

@@ -29,6 +29,27 @@ export class FileStore {
     return this.record(id, filename, purpose, file);
   }
 
+  /**
+   * Where an upload validated while it arrives is written: its id and path are known before its first byte.
+   * The row exists from the start, hidden (deleted = 1) until `reveal`, so that a crash mid-upload leaves a
+   * row saying which rows and bytes to clean up (PreparedUploads.recover).
+   */
+  reserve(filename: string, purpose: string, batchId: string): FileRow & { path: string } {
+    const id = newId('file');
+    const file = path.join(this.dir, `${id}.jsonl`);
+    const row = { id, filename: path.basename(filename).slice(0, 255), purpose, bytes: 0, created_at: Date.now(), path: file, batch_id: batchId, kind: 'upload' as const };
+    this.repo.insert(row);
+    this.repo.markDeleted(id);
+    return { ...row, deleted: 1 };
+  }
+
+  /** A reserved upload that arrived whole: it becomes a listed file with its final size. */
+  reveal(row: FileRow & { path: string }, purpose: string): FileRow {
+    const bytes = fs.statSync(row.path).size;
+    this.repo.reveal(row.id, bytes, purpose);
+    return { ...row, bytes, purpose, deleted: 0 };
+  }
+
   saveText(filename: string, purpose: string, content: string): FileRow {
     const id = newId('file');
     const file = path.join(this.dir, `${id}.jsonl`);

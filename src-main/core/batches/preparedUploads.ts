@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { BatchSummary } from '../../../shared/batch.ts';
 import { ApiError } from '../../../shared/contract/index.ts';
 import type { UploadReport } from '../../../shared/upload.ts';
@@ -7,16 +10,26 @@ import type { FileRow, FilesRepo } from '../store/filesRepo.ts';
 import { newId } from '../store/ids.ts';
 import type { BatchService } from './batchService.ts';
 import type { FileStore } from './fileStore.ts';
-import { ingestFile } from './ingest/ingestFile.ts';
+import { GrowingFileWriter, newGrowingFileState, type GrowingFileState } from './ingest/growingFile.ts';
+import { ingestFile, type IngestResult } from './ingest/ingestFile.ts';
 
 interface Prepared {
   fileId: string;
+  /** The file's row as reserved (hidden until its upload completes, so `files.get` cannot find it yet). */
+  file: FileRow;
   /** The id the batch will get: the requests are written under it while the file is validated. */
   batchId: string;
   abort: AbortController;
   validation: Promise<UploadReport>;
   report: UploadReport | null;
+  /** Set while the upload is still arriving: stops it (discard during the upload). */
+  stopUpload: ((reason: Error) => void) | null;
+  /** Taken by a batch (claim): from then on its rows and file are the batch's, never removed from here. */
+  claimed: boolean;
 }
+
+/** An upload validated while it arrived, taken by a batch created from it: its rows are under `batchId`. */
+export interface ClaimedUpload { batchId: string; validation: Promise<UploadReport> }
 
 export interface SubmitPrepared {
   fileId: string;
@@ -33,6 +46,11 @@ export interface SubmitPrepared {
  * the batch row, so it is queued at once however big the file. An upload that is discarded, replaced or
  * left behind by a restart takes its rows and its stored file with it.
  *
+ * A batch upload is validated while it arrives (`receive`): the body goes to disk and the ingest worker reads the
+ * file right behind it, so the report is ready a moment after the last byte. The result is kept by file id for
+ * the window's Submit and for the API's `POST /v1/batches` (`claim`), which then neither reads nor validates
+ * the file again.
+ *
  * The reserved batch id is kept in the upload's `files.batch_id`, so cleanup after a crash needs no scan.
  */
 export class PreparedUploads {
@@ -41,9 +59,40 @@ export class PreparedUploads {
 
   constructor(o: PreparedUploads['o']) {
     this.o = o;
+    // The API's batch create takes what was validated at upload from here.
+    o.batches.useUploadValidations(this);
   }
 
-  /** Validates a stored upload once (progress on the change feed) and keeps its report for submit. */
+  /**
+   * Stores a batch upload and validates it as it arrives, writing its request rows under a reserved batch id.
+   * Resolves with the stored file when the last byte is on disk (the report follows a moment later through
+   * `validate`); rejects, keeping nothing, when the upload breaks off or is discarded.
+   */
+  async receive(filename: string, source: Readable, expectedBytes?: number): Promise<FileRow> {
+    const batchId = newId('batch');
+    const file = this.o.fileStore.reserve(filename, 'batch', batchId);
+    const growing = newGrowingFileState();
+    const writer = new GrowingFileWriter(file.path, growing);
+    const uploaded = pipeline(source, writer);
+    const entry = this.start(file, batchId, growing, expectedBytes, uploaded);
+    entry.stopUpload = (reason) => { source.destroy(reason); writer.destroy(reason); };
+    try {
+      await uploaded;
+    } catch (err) {
+      entry.abort.abort();
+      await entry.validation.catch(() => undefined);
+      throw err;
+    }
+    entry.stopUpload = null;
+    const stored = this.o.fileStore.reveal(file, 'batch');
+    entry.file = stored;
+    return stored;
+  }
+
+  /**
+   * The upload's report: at once when it was validated while it arrived (or waits for that), else a stored
+   * upload is validated once now (progress on the change feed) and its report kept for submit.
+   */
   validate(fileId: string): Promise<UploadReport> {
     const existing = this.prepared.get(fileId);
     if (existing) return existing.validation;
@@ -53,36 +102,85 @@ export class PreparedUploads {
     }
     const batchId = newId('batch');
     this.o.db.prepare('UPDATE files SET batch_id = ? WHERE id = ?').run(batchId, fileId);
+    return this.start({ ...file, batch_id: batchId }, batchId, undefined, undefined, Promise.resolve()).validation;
+  }
+
+  /**
+   * Hands a validated (or still validating) upload to a batch being created from it through the API: the
+   * batch takes the reserved id, so the rows written during the upload are its own. Null when there is none
+   * (never validated, or already taken by another batch: that one validates the file itself).
+   */
+  reservedBatchId(fileId: string): string | null {
+    const entry = this.prepared.get(fileId);
+    return entry && entry.stopUpload === null ? entry.batchId : null;
+  }
+
+  claim(fileId: string): ClaimedUpload | null {
+    const entry = this.prepared.get(fileId);
+    if (!entry || entry.stopUpload !== null) return null;
+    this.prepared.delete(fileId);
+    entry.claimed = true;
+    return { batchId: entry.batchId, validation: entry.validation };
+  }
+
+  /**
+   * An upload that turned out not to be a batch input (a multipart form whose purpose came after the file):
+   * its rows go, the stored file stays.
+   */
+  async unprepare(fileId: string): Promise<void> {
+    const entry = this.prepared.get(fileId);
+    if (!entry) return;
+    this.prepared.delete(fileId);
+    entry.abort.abort();
+    await entry.validation.catch(() => undefined);
+    this.o.db.prepare('DELETE FROM requests WHERE batch_id = ?').run(entry.batchId);
+    this.o.db.prepare('UPDATE files SET batch_id = NULL WHERE id = ?').run(fileId);
+  }
+
+  private start(file: FileRow, batchId: string, growing: GrowingFileState | undefined, expectedBytes: number | undefined, uploaded: Promise<void>): Prepared {
+    const fileId = file.id;
     const abort = new AbortController();
     const started = performance.now();
-    const entry: Prepared = { fileId, batchId, abort, report: null, validation: Promise.resolve(null as never) };
-    entry.validation = ingestFile({
+    const entry: Prepared = { fileId, file, batchId, abort, report: null, stopUpload: null, claimed: false, validation: Promise.resolve(null as never) };
+    const ingest = ingestFile({
       filePath: file.path!,
       dbPath: this.o.dbPath,
       batchId,
       signal: abort.signal,
+      ...(growing ? { growing } : {}),
+      ...(expectedBytes !== undefined ? { expectedBytes } : {}),
       onProgress: (p) => this.o.feed.emit('upload.progress', {
         fileId, bytesRead: p.bytesRead, totalBytes: p.totalBytes, lines: p.lines, errorCount: p.errorCount,
         firstErrors: p.firstErrors, elapsedMs: Math.round(performance.now() - started),
       }),
-    }).then((r) => {
-      const report: UploadReport = {
-        ok: r.ok, lineCount: r.lineCount, model: r.model, endpoint: r.endpoint, errors: r.errors, preview: r.preview,
-        fileId, filename: file.filename, bytes: r.bytes, elapsedMs: Math.round(performance.now() - started),
-      };
-      entry.report = report;
-      this.o.feed.emit('upload.progress', {
-        fileId, bytesRead: r.bytes, totalBytes: r.bytes, lines: r.lineCount, errorCount: r.errors.length,
-        firstErrors: r.errors.slice(0, 10), elapsedMs: report.elapsedMs,
-      });
-      return report;
-    }, (err: unknown) => {
+    });
+    // The report is final once both are done: a scan refused early (a binary file) ends before the upload.
+    entry.validation = Promise.all([ingest, uploaded]).then(([r]) => this.finish(entry, r, started), (err: unknown) => {
       this.forget(entry);
       if (abort.signal.aborted) throw new ApiError({ code: 'conflict', message: `Validation of ${file.filename} was cancelled; nothing was kept` });
+      if (growing) throw new ApiError({ code: 'invalid_input', message: `The upload of ${file.filename} did not arrive whole (${(err as Error).message}); nothing was kept. Upload it again.` });
       throw new ApiError({ code: 'internal', message: `Could not validate ${file.filename}: ${(err as Error).message}` });
     });
+    // Awaited by whoever asks (validate, claim, discard); this keeps an unasked failure from going unhandled.
+    entry.validation.catch(() => undefined);
     this.prepared.set(fileId, entry);
-    return entry.validation;
+    return entry;
+  }
+
+  private finish(entry: Prepared, r: IngestResult, started: number): UploadReport {
+    const { fileId, file } = entry;
+    // The stored size, not what the scan read: a scan that refused a binary file stopped early.
+    const bytes = file.path ? fs.statSync(file.path).size : r.bytes;
+    const report: UploadReport = {
+      ok: r.ok, lineCount: r.lineCount, model: r.model, endpoint: r.endpoint, errors: r.errors, preview: r.preview,
+      fileId, filename: file.filename, bytes, elapsedMs: Math.round(performance.now() - started),
+    };
+    entry.report = report;
+    this.o.feed.emit('upload.progress', {
+      fileId, bytesRead: bytes, totalBytes: bytes, lines: r.lineCount, errorCount: r.errors.length,
+      firstErrors: r.errors.slice(0, 10), elapsedMs: report.elapsedMs,
+    });
+    return report;
   }
 
   /** Creates the batch from a validated upload; the file is neither read nor validated again. */
@@ -107,17 +205,15 @@ export class PreparedUploads {
       fileModel: report.model,
     });
     this.prepared.delete(input.fileId);
+    entry.claimed = true;
     return created;
   }
 
-  /** Stops a validation in progress (if any) and removes the upload, its rows and its stored bytes. */
+  /** Stops an upload or validation in progress (if any) and removes the upload, its rows and its stored bytes. */
   async discard(fileId: string): Promise<{ fileId: string; removed: boolean }> {
     const entry = this.prepared.get(fileId);
     if (entry) {
-      entry.abort.abort();
-      // The worker deletes the rows it wrote when it stops; wait for it so nothing is left behind.
-      await entry.validation.catch(() => undefined);
-      this.forget(entry);
+      await this.stop(entry);
       return { fileId, removed: true };
     }
     const file = this.o.files.get(fileId);
@@ -134,39 +230,55 @@ export class PreparedUploads {
    */
   async deleteUpload(file: FileRow): Promise<void> {
     const entry = this.prepared.get(file.id);
-    if (entry) {
-      entry.abort.abort();
-      await entry.validation.catch(() => undefined);
-      this.forget(entry);
-      return;
-    }
+    if (entry) return this.stop(entry);
     this.removeUnsubmitted(file);
   }
 
-  /** After a restart: uploads validated but never submitted (their draft died with the window) are removed. */
+  /**
+   * After a restart: rows written for uploads that no batch took are deleted (the stored file stays, an
+   * ordinary upload a batch can still be created from), and an upload cut off by the crash goes entirely.
+   */
   recover(): void {
     const orphans = this.o.db.prepare(`
-      SELECT f.* FROM files f WHERE f.kind = 'upload' AND f.deleted = 0 AND f.batch_id IS NOT NULL
+      SELECT f.* FROM files f WHERE f.kind = 'upload' AND f.batch_id IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = f.batch_id)`).all() as FileRow[];
-    for (const file of orphans) this.removeUnsubmitted(file);
+    for (const file of orphans) {
+      this.o.db.prepare('DELETE FROM requests WHERE batch_id = ?').run(file.batch_id);
+      this.o.db.prepare('UPDATE files SET batch_id = NULL WHERE id = ?').run(file.id);
+      // Hidden = reserved and never revealed: its upload did not complete.
+      if (file.deleted !== 0 && file.path) fs.rmSync(file.path, { force: true });
+    }
   }
 
-  /** Stops every validation in progress (engine shutdown). */
+  /** Stops every upload and validation in progress (engine shutdown). */
   async close(): Promise<void> {
     const entries = [...this.prepared.values()];
-    for (const e of entries) if (!e.report) e.abort.abort();
+    for (const e of entries) {
+      e.stopUpload?.(new Error('the engine is shutting down'));
+      if (!e.report) e.abort.abort();
+    }
     await Promise.all(entries.map((e) => e.validation.catch(() => undefined)));
   }
 
+  private async stop(entry: Prepared): Promise<void> {
+    entry.stopUpload?.(new Error('the upload was discarded'));
+    entry.abort.abort();
+    // The worker deletes the rows it wrote when it stops; wait for it so nothing is left behind.
+    await entry.validation.catch(() => undefined);
+    this.forget(entry);
+  }
+
   private forget(entry: Prepared): void {
-    this.prepared.delete(entry.fileId);
-    const file = this.o.files.get(entry.fileId);
-    if (file) this.removeUnsubmitted(file);
+    if (entry.claimed) return;
+    if (this.prepared.get(entry.fileId) === entry) this.prepared.delete(entry.fileId);
+    // The entry's own row: one still arriving is hidden from `files.get`.
+    this.removeUnsubmitted(entry.file);
   }
 
   private removeUnsubmitted(file: FileRow): void {
     if (file.batch_id !== null && !this.o.db.prepare('SELECT 1 FROM batches WHERE id = ?').get(file.batch_id)) {
       this.o.db.prepare('DELETE FROM requests WHERE batch_id = ?').run(file.batch_id);
+      this.o.db.prepare('UPDATE files SET batch_id = NULL WHERE id = ?').run(file.id);
     }
     this.o.fileStore.remove(file);
   }

@@ -296,14 +296,16 @@ export function clockTime(at: number): string {
 async function checkHeldNode(ctx: LifecycleContext, rt: NodeRuntime, session: SshSession, since: number): Promise<void> {
   const port = rt.record.rpcPort;
   const pid = rt.pid ?? (await remoteStatus(session, port)).pid;
-  const alive = pid !== null && (await isAlive(session, port, pid));
+  // An rpc-server adopted without a pid (no pid file, no ss/fuser on the node) cannot be looked at: the
+  // coordinator's own health speaks for it then.
+  const alive = pid === null ? rt.state === 'running' || rt.state === 'busy' : await isAlive(session, port, pid);
   if (alive) {
     ctx.alerts.clear(downAlertKey(rt.record.id));
     rt.heldSince = since;
     set(ctx, rt, {
       state: 'busy', pid, wasRunning: false,
       probe: rt.heldProbe(`not probed: the coordinator holds rpc-server's single connection since ${clockTime(since)}`),
-      message: `held by the coordinator since ${clockTime(since)} (process ${pid} alive; not probed while held)`,
+      message: `held by the coordinator since ${clockTime(since)} (${pid === null ? 'its pid is unknown' : `process ${pid} alive`}; not probed while held)`,
     });
     return;
   }

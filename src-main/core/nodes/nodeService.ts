@@ -17,6 +17,7 @@ import {
   applySshFailure, checkNode, connect, downAlertKey, hostKeyAlertKey, refreshNode, startNode, stopNode,
   type LifecycleContext,
 } from './nodeLifecycle.ts';
+import { applyNodeEdit } from './nodeEdit.ts';
 import { NodeRepository, type NodeRecord } from './nodeRepository.ts';
 import { NodeRuntime, type RuntimeDeps } from './nodeRuntime.ts';
 import type { SessionStatus, SshSession } from './sshSession.ts';
@@ -267,34 +268,11 @@ export class NodeService {
     if (input.auth?.method === 'key') this.opts.operator.keyFile(input.auth.keyPath);
     const rt = this.runtime(input.id);
     return rt.exclusive(async () => {
-      const cur = rt.record;
-      const next: NodeRecord = { ...cur };
-      if (input.name !== undefined && input.name !== cur.name) {
+      if (input.name !== undefined && input.name !== rt.record.name) {
         const other = this.repo.byName(input.name);
-        if (other && other.id !== cur.id) throw new ApiError({ code: 'conflict', message: `A node named ${input.name} already exists` });
-        next.name = input.name;
+        if (other && other.id !== rt.record.id) throw new ApiError({ code: 'conflict', message: `A node named ${input.name} already exists` });
       }
-      if (input.host !== undefined) next.host = input.host;
-      if (input.sshPort !== undefined) next.sshPort = input.sshPort;
-      if (input.user !== undefined) next.user = input.user;
-      if (input.auth !== undefined) {
-        next.authMethod = input.auth.method;
-        next.keyPath = input.auth.method === 'key' ? input.auth.keyPath : null;
-        next.secret = this.sealSecret(next.name, input.auth);
-      }
-      if (input.rpcServerPath !== undefined) next.rpcServerPath = input.rpcServerPath;
-      if (input.rpcPort !== undefined) next.rpcPort = input.rpcPort;
-      if (input.devices !== undefined) next.devices = input.devices;
-      if (input.cache !== undefined) next.cache = input.cache;
-      if (input.bind !== undefined) next.bind = input.bind;
-      // null means "not given" here: forgetting a key is done by changing the host, not by an edit.
-      if (input.acceptedHostKey) next.acceptedHostKey = input.acceptedHostKey;
-      const hostChanged = next.host !== cur.host || next.sshPort !== cur.sshPort;
-      if (hostChanged && !input.acceptedHostKey) next.acceptedHostKey = null;
-      const connectionChanged = hostChanged || next.user !== cur.user || next.authMethod !== cur.authMethod
-        || next.keyPath !== cur.keyPath || input.auth !== undefined || next.acceptedHostKey !== cur.acceptedHostKey;
-      const rpcChanged = next.rpcPort !== cur.rpcPort || next.bind !== cur.bind || next.rpcServerPath !== cur.rpcServerPath
-        || next.devices !== cur.devices || next.cache !== cur.cache;
+      const { next, connectionChanged, rpcChanged } = applyNodeEdit(rt.record, input, (name, auth) => this.sealSecret(name, auth));
       if ((connectionChanged || rpcChanged) && (rt.state === 'running' || rt.state === 'busy' || rt.state === 'starting')) {
         throw new ApiError({ code: 'conflict', message: `${rt.where} is running: stop it before changing how it is reached or started` });
       }

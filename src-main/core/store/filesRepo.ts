@@ -49,6 +49,11 @@ export class FilesRepo {
     return this.db.prepare(`SELECT * FROM files WHERE ${where} ORDER BY created_at ${ord}, id ${ord} LIMIT ?`).all(...params) as FileRow[];
   }
 
+  /** A reserved upload (inserted hidden while it arrived) is complete: listed from now on, with its size. */
+  reveal(id: string, bytes: number, purpose: string): void {
+    this.db.prepare('UPDATE files SET deleted = 0, bytes = ?, purpose = ?, created_at = ? WHERE id = ?').run(bytes, purpose, Date.now(), id);
+  }
+
   markDeleted(id: string): boolean {
     return this.db.prepare('UPDATE files SET deleted = 1 WHERE id = ? AND deleted = 0').run(id).changes > 0;
   }

@@ -35,7 +35,7 @@ export const BackendRow = memo(function BackendRow({ id }: { id: string }) {
         <span className="badge badge--muted">{b.kind}</span>
         <StatusBadge status={b.health} title={b.lastError ?? undefined} />
         {!b.enabled && <span className="badge badge--warn">disabled</span>}
-        <code className="small muted truncate">{b.baseUrl}</code>
+        <code className="small muted truncate" title={b.baseUrl}>{b.baseUrl}</code>
         <span className="backend__actions">
           <button type="button" className="btn btn--small" onClick={() => void runTest.run()} disabled={runTest.pending}>
             Test connection

@@ -22,8 +22,8 @@ export const BatchLog = memo(function BatchLog({ batchId }: { batchId: string })
       <ol
         className="log"
         ref={boxRef}
-        role="log"
         aria-label="Event log"
+        aria-live="polite"
         tabIndex={0}
         onScroll={(e) => {
           const el = e.currentTarget;

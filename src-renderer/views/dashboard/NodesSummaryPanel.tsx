@@ -17,7 +17,7 @@ export function NodesSummaryPanel() {
       {coordinator && (
         <p className="node-summary__coord">
           Coordinator <StatusBadge status={coordinator.state} />
-          {RUNNING.has(coordinator.state) && coordinator.baseUrl && <code className="small wrap-anywhere">{coordinator.baseUrl}</code>}
+          {RUNNING.has(coordinator.state) && coordinator.baseUrl && <code className="small nowrap">{coordinator.baseUrl}</code>}
           {coordinator.model && <span className="small muted truncate" title={coordinator.model}>{coordinator.model}</span>}
         </p>
       )}
@@ -42,9 +42,9 @@ const NodeSummary = memo(function NodeSummary({ id }: { id: string }) {
       <span className="node-summary__name">{node.name}</span>
       <StatusBadge status={node.state} title={node.message ?? undefined} />
       <span className="small muted">{node.probe?.version ?? ''}</span>
-      {node.heldSince != null && <span className="small muted">held by the coordinator since {formatClock(node.heldSince)}</span>}
       <span className="small muted num">{free != null ? `${formatBytes(free)} free` : ''}</span>
       <span className="small muted num">{node.probe?.latencyMs != null ? `${node.probe.latencyMs.toFixed(1)} ms` : ''}</span>
+      {node.heldSince != null && <span className="small muted node-summary__held">held by the coordinator since {formatClock(node.heldSince)}; last known values</span>}
     </li>
   );
 });

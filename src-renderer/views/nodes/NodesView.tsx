@@ -8,6 +8,7 @@ import { Panel } from '../../components/Panel.tsx';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { Loading } from '../../components/Loading.tsx';
+import { Pending, useSince } from '../../components/Pending.tsx';
 import { NodeForm } from './NodeForm.tsx';
 import { NodeRow } from './NodeRow.tsx';
 import { CoordinatorPanel } from './CoordinatorPanel.tsx';
@@ -18,9 +19,16 @@ export function NodesView() {
   const ids = useAppStore(selectNodeIds);
   const loaded = useAppStore((s) => s.connection.loaded);
   const [adding, setAdding] = useState(false);
+  const [allWhat, setAllWhat] = useState<'nodes.startAll' | 'nodes.stopAll' | null>(null);
   const all = useAction(async (what: 'nodes.startAll' | 'nodes.stopAll') => {
-    for (const node of await api.invoke(what, {})) applyLocally('node.updated', node);
+    setAllWhat(what);
+    try {
+      for (const node of await api.invoke(what, {})) applyLocally('node.updated', node);
+    } finally {
+      setAllWhat(null);
+    }
   });
+  const allSince = useSince(allWhat);
 
   return (
     <div className="view">
@@ -32,6 +40,7 @@ export function NodesView() {
           {!adding && <button type="button" className="btn" onClick={() => setAdding(true)}>Add node…</button>}
         </div>
       </div>
+      {allWhat && <Pending what={allWhat === 'nodes.startAll' ? 'Starting rpc-server on every node and waiting for each probe' : 'Stopping the coordinator, then rpc-server on every node'} since={allSince} />}
       <ErrorMessage error={all.error} onDismiss={all.clearError} title="Not every node changed" />
       {adding && <NodeForm onDone={() => setAdding(false)} />}
       <Panel title={`llama.cpp rpc-server nodes (${ids.length})`}>

@@ -5,7 +5,7 @@ import { api } from '../../support/batchApi.ts';
 import { findLlamaBinaries, type LlamaBinaries } from '../../support/llamaBinaries.ts';
 import { tinyLlamaModelPath } from '../../support/gguf/tinyLlamaModel.ts';
 import { processAlive } from '../../support/processAlive.ts';
-import { startServe, type Spawned } from '../../support/processes.ts';
+import { REPO, startCli, type Spawned } from '../../support/processes.ts';
 import { startSshd, sshdUnavailableReason, type SshdInstance } from '../../support/sshdHarness.ts';
 import { ensureRendererBuilt } from '../nodes/support.ts';
 
@@ -44,11 +44,20 @@ async function servesWindow(url: string): Promise<boolean> {
   return res.ok && (res.headers.get('content-type') ?? '').startsWith('text/html');
 }
 
+/** serve with GPU telemetry on (startServe turns it off): the nodes' GPUs are polled over SSH. */
+function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<Spawned> {
+  return startCli(['serve', '--port', '0', ...args], /batchdeck serving (http:\/\/\S+)/, { env });
+}
+
 async function stopServe(serve: Spawned): Promise<void> {
   const exited = serve.kill('SIGTERM');
   const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), 15_000).unref());
   if ((await Promise.race([exited, timer])) === 'late') await serve.kill('SIGKILL');
 }
+
+/** The fake nvidia-smi printing a real capture: what the engine's GPU poller finds on the node over SSH. */
+const FAKE_NVIDIA_SMI = path.join(REPO, 'test/support/fake-nvidia-smi/nvidia-smi');
+const NODE_GPU_CAPTURE = path.join(REPO, 'test/fixtures/nvidia-smi/telegraf__3090-v13.xml');
 
 export async function startRealNodesStack(): Promise<RealNodesStack> {
   const llama = findLlamaBinaries();
@@ -59,6 +68,8 @@ export async function startRealNodesStack(): Promise<RealNodesStack> {
   // The node's rpc-server, found on the session's PATH as the engine looks for it.
   const wrapper = path.join(sshd.binDir, 'rpc-server');
   fs.writeFileSync(wrapper, `#!/bin/sh\nexec '${llama.rpcServer}' "$@"\n`, { mode: 0o755 });
+  // And a GPU for the GPUs view and the Dashboard (the node is this machine, which has none).
+  fs.writeFileSync(path.join(sshd.binDir, 'nvidia-smi'), `#!/bin/sh\nFAKE_NVIDIA_SMI_XML='${NODE_GPU_CAPTURE}' exec '${FAKE_NVIDIA_SMI}' "$@"\n`, { mode: 0o755 });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-e2e-operator-'));
   const args = [
     '--data-dir', dataDir, '--llama-server', llama.llamaServer, '--models-dir', path.dirname(model),

@@ -70,7 +70,7 @@ async function stopServe(serve: Spawned | undefined): Promise<void> {
   if ((await Promise.race([serve.kill('SIGTERM'), late])) === 'late') await serve.kill('SIGKILL');
 }
 
-const NODE_SUMMARY_KEYS = ['devices', 'host', 'latencyMs', 'name', 'state', 'version'];
+const NODE_SUMMARY_KEYS = ['devices', 'heldSince', 'host', 'latencyMs', 'name', 'state', 'stateSince', 'version'];
 const COORDINATOR_KEYS = ['baseUrl', 'endpoints', 'model', 'pid', 'state'];
 
 describe.skipIf(unavailable !== null)('batchdeck nodes / coordinator against a running batchdeck serve', () => {
@@ -122,7 +122,7 @@ describe.skipIf(unavailable !== null)('batchdeck nodes / coordinator against a r
     expect(nodes).toHaveLength(1);
     expect(Object.keys(nodes[0]!).sort()).toEqual(NODE_SUMMARY_KEYS);
     expect(nodes[0]).toEqual({
-      name: 'cli-1', host: sshd.host, state: 'running', version: '4.0.0',
+      name: 'cli-1', host: sshd.host, state: 'running', stateSince: expect.any(Number), heldSince: null, version: '4.0.0',
       devices: [
         { index: 0, freeBytes: 16 * GiB - 256 * MiB, totalBytes: 16 * GiB },
         { index: 1, freeBytes: 16 * GiB - 512 * MiB, totalBytes: 16 * GiB },

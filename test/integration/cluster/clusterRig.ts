@@ -39,6 +39,7 @@ type Call = ReturnType<typeof api>;
 export class Timeline {
   readonly entries: { at: number; text: string }[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
   private last = '';
   private readonly started = Date.now();
 
@@ -58,12 +59,13 @@ export class Timeline {
       } catch {
         // The engine is down (engine restart scenarios): nothing to show then.
       }
-      this.timer = setTimeout(() => void tick(), 250);
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), 250);
     };
     void tick();
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }

@@ -65,6 +65,7 @@ describe.skipIf(unavailable !== null)('the real cluster survives an engine resta
       const restarted = await rig.call('coordinator.restart', {});
       expect(restarted.endpoints).toHaveLength(2);
       await rig.coordinatorReady(120_000, back.pid);
+      if (process.env.BATCHDECK_SHOW_CLUSTER_LOG) console.log((await rig.call('cluster.log', { limit: 500 })).map((e) => `${new Date(e.at).toISOString()} ${e.level}: ${e.message}`).join('\n'));
       recordScenario({ fault: `engine ${signal} (restarted by the test)`, shown: timeline.summary(), recoverSeconds, exactlyOnce: `${ids.length}/${N}, ${new Set(ids).size} distinct, ${failed} failed (time includes the engine's own restart)` });
     });
   }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { llamaUnavailableReason } from '../../support/llamaBinaries.ts';
 import { netnsUnavailableReason } from '../../support/netns/netnsAvailability.ts';
@@ -52,7 +53,30 @@ describe.skipIf(unavailable !== null)('the real cluster survives process faults 
     const log = await rig.batchLog(batchId);
     expect(log).toMatch(/rpc-server on node2 .*restarting it/);
     expect(log).toMatch(/starting it again over node1, node2/);
+    // The cluster's own event log holds the same actions.
+    const clusterLog = (await rig.call('cluster.log', { limit: 500 })).map((e) => e.message).join('\n');
+    expect(clusterLog).toMatch(/rpc-server on node2 .*restarting it/);
+    expect(clusterLog).toMatch(/rpc-server on node2 runs again/);
     recordScenario({ fault: 'rpc-server SIGKILL on node2', shown: timeline.summary(), recoverSeconds, exactlyOnce: `${ids.length}/${N}, ${new Set(ids).size} distinct, ${failed} failed` });
+  });
+
+  it('a coordinator restart long after its start keeps every rpc-server: none is probed while held, and none dies of SIGPIPE', { timeout: 300_000 }, async () => {
+    const pids = rig.net.nodes.map((n) => rig.rpcServerPid(n));
+    for (const pid of pids) expect(sigpipeIgnored(pid!), `rpc-server ${pid} should run with SIGPIPE ignored`).toBe(true);
+    // Longer than the node check interval (5 s): the old probe would have queued a dead connection by now.
+    await new Promise((r) => setTimeout(r, 7_000));
+    const listed = (await rig.snapshot()).nodes;
+    for (const n of listed) {
+      expect(n.state).toBe('busy');
+      expect(n.message).toMatch(/held by the coordinator since/);
+      expect(n.probe?.version).toBe('7.0.0');
+      expect(n.probe?.latencyMs).not.toBeNull();
+    }
+    const before = (await rig.snapshot()).coordinator;
+    const restarted = await rig.call('coordinator.restart', {});
+    expect(restarted.endpoints).toHaveLength(2);
+    await rig.coordinatorReady(120_000, before.pid);
+    expect(rig.net.nodes.map((n) => rig.rpcServerPid(n))).toEqual(pids);
   });
 
   it('llama-server SIGKILLed: its in-flight requests go back to the queue, a new one starts by itself', { timeout: 300_000 }, async () => {
@@ -112,6 +136,12 @@ describe.skipIf(unavailable !== null)('the real cluster survives process faults 
     }
   });
 });
+
+/** Bit 13 (SIGPIPE) of the process's ignored-signals mask. */
+function sigpipeIgnored(pid: number): boolean {
+  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('SigIgn:'));
+  return line !== undefined && (BigInt(`0x${line.split(/\s+/)[1]}`) & (1n << 12n)) !== 0n;
+}
 
 async function waitForProgress(rig: ClusterRig, batchId: string, atLeast: number): Promise<void> {
   const until = Date.now() + 120_000;

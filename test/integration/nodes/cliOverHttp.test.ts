@@ -71,7 +71,7 @@ describe.skipIf(unavailable !== null)('batchdeck nodes / coordinator from a scri
     expect(listed.code).toBe(0);
     const nodes = JSON.parse(listed.text) as unknown[];
     expect(nodes).toEqual([{
-      name: 'cli-1', host: sshd.host, state: 'running', version: '4.0.0',
+      name: 'cli-1', host: sshd.host, state: 'running', stateSince: expect.any(Number), heldSince: null, version: '4.0.0',
       devices: [{ index: 0, freeBytes: expect.any(Number), totalBytes: expect.any(Number) }], latencyMs: expect.any(Number),
     }]);
 

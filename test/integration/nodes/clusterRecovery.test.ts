@@ -121,6 +121,35 @@ describe.skipIf(unavailable !== null)('the cluster recovers by itself, and says 
     }
   });
 
+  it('gives up after 3 failed tries, with an alert that says what failed and what to do', { timeout: 60_000 }, async () => {
+    // A llama-server of its own, so this test can break it without touching the others'.
+    const dir = fs.mkdtempSync(path.join(sshd.dir, 'breaking-'));
+    const breaking = writeStandinLlamaServer(dir, { loadingMs: 300 });
+    const k = open({ operator: testOperator({ llamaServers: [breaking] }) });
+    await k.service.add(nodeInput('node-a', await freePort()));
+    await k.service.startAll();
+    await k.service.startCoordinator({ model, llamaServerPath: breaking, extraArgs: [] });
+    const first = await waitFor('ready', () => {
+      const c = k.service.snapshot().coordinator;
+      return c.state === 'ready' ? c : undefined;
+    });
+    const working = fs.readFileSync(breaking, 'utf8');
+    fs.writeFileSync(breaking, '#!/bin/sh\necho "llama_model_load: error loading model: the disk went away" >&2\nexit 1\n', { mode: 0o755 });
+    process.kill(first.pid!, 'SIGKILL');
+
+    const gaveUp = await waitFor('the gave-up alert', () => k.alerts.active.get('cluster:gave-up:coordinator'), 30_000);
+    expect(gaveUp.message).toMatch(/gave up on the coordinator after 3 tries in 10 minutes\. Last failure: .*the disk went away/);
+    expect(gaveUp.message).toMatch(/then restart it: batchdeck coordinator restart/);
+    expect(clusterLog.filter((l) => /starting it again over node-a \(try \d of 3\)/.test(l))).toHaveLength(3);
+    expect(k.service.snapshot().coordinator.recovery).toMatch(/gave up after 3 tries/);
+
+    // Fixed by the operator, who restarts it: the alert goes, and recovery counts afresh.
+    fs.writeFileSync(breaking, working, { mode: 0o755 });
+    await k.service.restartCoordinator();
+    await waitFor('ready again', () => k.service.snapshot().coordinator.state === 'ready');
+    expect(k.alerts.active.has('cluster:gave-up:coordinator')).toBe(false);
+  });
+
   it('checks the nodes before a restart and leaves a working coordinator alone when none could take it', { timeout: 60_000 }, async () => {
     const k = open({ autoRecovery: () => false, probeIntervalMs: 60_000 });
     await clusterOfTwo(k);

@@ -28,7 +28,9 @@ async function main({ opts, abortFlag }: IngestWorkerData): Promise<void> {
   // (the Submit preview) starts neither that thread nor SQLite.
   let writer: ParallelRowWriter | InlineRowWriter | null = null;
   if (opts.dbPath !== undefined && opts.batchId !== undefined) {
-    writer = fs.statSync(opts.filePath).size >= PARALLEL_WRITER_MIN_BYTES
+    // A file still arriving is sized by what its client announced (0 when it did not say: written inline).
+    const size = opts.growing ? (opts.expectedBytes ?? 0) : fs.statSync(opts.filePath).size;
+    writer = size >= PARALLEL_WRITER_MIN_BYTES
       ? new (await import('./parallelRowWriter.ts')).ParallelRowWriter(opts.dbPath, opts.batchId, abortFlag)
       : new (await import('./inlineRowWriter.ts')).InlineRowWriter(opts.dbPath, opts.batchId, shouldStop);
   }
@@ -46,7 +48,7 @@ async function main({ opts, abortFlag }: IngestWorkerData): Promise<void> {
   };
   let result: IngestResult;
   try {
-    result = validateBatchFile(opts, onProgress, writer ?? undefined);
+    result = validateBatchFile(opts, onProgress, writer ?? undefined, shouldStop);
     if (writer && result.ok) {
       const { written, writeMs } = await writer.finish();
       result.insertedRows = written;

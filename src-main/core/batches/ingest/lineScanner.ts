@@ -17,6 +17,11 @@ export type ScanRefusal =
 
 export interface ScanOutcome { bytesRead: number; refusal: ScanRefusal | null }
 
+/** Where the bytes come from: a file descriptor, or a reader that may wait for bytes still being written. */
+export interface PositionalReader {
+  read(buf: Buffer, offset: number, length: number, position: number): number;
+}
+
 const READ_SIZE = 2 * 1024 * 1024;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -26,7 +31,10 @@ const CR = 0x0d;
  * and no per-line Buffer. The buffer grows only for a long line, and never much past maxLineBytes: a longer
  * line is skipped to its end and reported. A NUL byte stops the scan (a binary file, refused at once).
  */
-export function scanLines(fd: number, maxLineBytes: number, sink: LineSink): ScanOutcome {
+export function scanLines(source: number | PositionalReader, maxLineBytes: number, sink: LineSink): ScanOutcome {
+  const read = typeof source === 'number'
+    ? (b: Buffer, o: number, l: number, p: number) => fs.readSync(source, b, o, l, p)
+    : (b: Buffer, o: number, l: number, p: number) => source.read(b, o, l, p);
   let buf = Buffer.allocUnsafe(READ_SIZE);
   let start = 0; // unprocessed bytes are buf[start, end)
   let end = 0;
@@ -58,12 +66,14 @@ export function scanLines(fd: number, maxLineBytes: number, sink: LineSink): Sca
       buf = grown;
     }
     const readStart = end;
-    const n = fs.readSync(fd, buf, end, buf.length - end, bytesRead);
+    const n = read(buf, end, buf.length - end, bytesRead);
     if (n === 0) break;
     end += n;
     bytesRead += n;
 
     if (bytesRead === n) {
+      // The first read of a file still being written may be a byte or two; the BOM checks need three.
+      for (let more = 1; end < 3 && more > 0; end += more, bytesRead += more) more = read(buf, end, buf.length - end, bytesRead);
       if (startsWithUtf16Bom(buf, end)) return { bytesRead, refusal: { kind: 'utf16', lineNo: 1, fileOffset: 0 } };
       if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = scanFrom = 3;
     }

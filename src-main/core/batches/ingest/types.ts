@@ -1,3 +1,4 @@
+import type { GrowingFileState } from './growingFile.ts';
 import type { LineError } from '../../../../shared/batch.ts';
 
 export interface IngestOptions {
@@ -11,6 +12,10 @@ export interface IngestOptions {
   previewCount?: number;
   /** Longest line accepted, in bytes without the line terminator (default 10 MiB). */
   maxLineBytes?: number;
+  /** Set when the file is still being uploaded: it is read as it grows (growingFile.ts) until the upload ends. */
+  growing?: GrowingFileState;
+  /** A growing file's announced size (Content-Length), for progress and to choose the row writer. */
+  expectedBytes?: number;
 }
 
 export interface IngestPreviewItem { line: number; customId: string; body: unknown }

@@ -4,6 +4,7 @@ import { EarlierCustomIds } from './earlierCustomId.ts';
 import { ErrorList } from './errorList.ts';
 import { RequestFields, scanRequestLine } from './fastRequestScan.ts';
 import { decodeJsonString } from './jsonString.ts';
+import { GrowingFileReader } from './growingFile.ts';
 import { scanLines, type ScanRefusal } from './lineScanner.ts';
 import { RequestValidator } from './requestValidator.ts';
 import { DEFAULT_MAX_LINE_BYTES, DEFAULT_PREVIEW_COUNT, type IngestOptions, type IngestResult } from './types.ts';
@@ -28,7 +29,9 @@ export interface RequestRows {
  * ingest worker (ingestWorker.ts), never on the engine's event loop. Hands each valid request to `rows` (when
  * given) as it goes, so nothing per line is kept here but the custom_id table's 16 bytes.
  */
-export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: ValidationProgress) => void, rows?: RequestRows): IngestResult {
+export function validateBatchFile(
+  opts: IngestOptions, onProgress?: (progress: ValidationProgress) => void, rows?: RequestRows, shouldStop: () => boolean = () => false,
+): IngestResult {
   const started = performance.now();
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const errors = new ErrorList();
@@ -57,8 +60,11 @@ export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: V
   let totalBytes: number;
   let refusal: ScanRefusal | null;
   try {
-    totalBytes = fs.fstatSync(fd).size;
-    ({ refusal } = scanLines(fd, maxLineBytes, {
+    // A file still being uploaded is read as it grows; its size is the one the client announced, if any.
+    totalBytes = opts.growing ? (opts.expectedBytes ?? 0) : fs.fstatSync(fd).size;
+    const source = opts.growing ? new GrowingFileReader(fd, opts.growing, shouldStop) : fd;
+    let bytesRead: number;
+    ({ refusal, bytesRead } = scanLines(source, maxLineBytes, {
       line(buf, start, end, lineNo, fileOffset) {
         if (isBlank(buf, start, end)) return;
         lineCount++;
@@ -91,8 +97,9 @@ export function validateBatchFile(opts: IngestOptions, onProgress?: (progress: V
           `too large: ${formatBytes(bytes)}, over the ${formatBytes(maxLineBytes)} limit for one request line`);
         if (writing) stopWriting();
       },
-      progress: onProgress && ((bytesRead) => onProgress({ bytesRead, totalBytes, lines: lineCount, errors })),
+      progress: onProgress && ((read) => onProgress({ bytesRead: read, totalBytes: Math.max(totalBytes, read), lines: lineCount, errors })),
     }));
+    if (opts.growing) totalBytes = bytesRead;
   } finally {
     fs.closeSync(fd);
   }

@@ -6,13 +6,14 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src-main/core/engine.ts';
 import { chatLines, waitFor } from '../../support/batchApi.ts';
+import { getFreePort } from '../../support/freePort.ts';
 
 /**
  * A backend that keeps its connections open and stops answering (a hung llama-server) holds requests "in
  * flight": no connection error, no stall by the executor's measure. It must be reported stuck, and once its
  * connections drop, its requests go back to the queue and finish exactly once.
  */
-describe('a backend whose requests stop finishing', () => {
+describe('watching backends: stuck requests, removed backends', () => {
   let engine: Engine | undefined;
   let server: http.Server | undefined;
   afterEach(async () => {
@@ -60,5 +61,15 @@ describe('a backend whose requests stop finishing', () => {
     }, 30_000, 50);
     expect(done.counts).toEqual({ total: 20, completed: 20, failed: 0 });
     await waitFor('the stuck alert to clear', () => !engine!.alerts.list().some((a) => a.key.endsWith(':stuck')), 10_000, 50);
+  });
+
+  it('drops a backend\'s "down" alert when the backend is removed', { timeout: 30_000 }, async () => {
+    // Nothing listens there: the backend reads down at once.
+    const url = `http://127.0.0.1:${await getFreePort()}/v1`;
+    engine = await createEngine({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bd-down-')), backends: [url], gpu: { enabled: false }, nodes: { enabled: false } });
+    const backend = engine.registry.list()[0]!;
+    await waitFor('the down alert', () => engine!.alerts.list().find((a) => a.key === `backend:${backend.id}:down`), 10_000, 50);
+    await engine.router.dispatch('backends.remove', { id: backend.id });
+    expect(engine.alerts.list().some((a) => a.key.startsWith(`backend:${backend.id}`))).toBe(false);
   });
 });
