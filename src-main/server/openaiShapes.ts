@@ -22,9 +22,7 @@ export function fileObject(row: FileRow): Record<string, unknown> {
   };
 }
 
-export function batchObject(b: BatchSummary, times: { completion_window?: string; in_progress_at: number | null; finalizing_at: number | null; completed_at: number | null; failed_at: number | null; cancelling_at: number | null; cancelled_at: number | null; expires_at: number | null }): Record<string, unknown> {
-  // An expired batch's end time is stored in failed_at (see batchesRepo); OpenAI calls it expired_at.
-  const expired = b.status === 'expired';
+export function batchObject(b: BatchSummary, times: { completion_window?: string; in_progress_at: number | null; finalizing_at: number | null; completed_at: number | null; failed_at: number | null; cancelling_at: number | null; cancelled_at: number | null; expires_at: number | null; expired_at: number | null }): Record<string, unknown> {
   const started = b.status !== 'validating' && b.status !== 'failed';
   return {
     id: b.id,
@@ -43,8 +41,8 @@ export function batchObject(b: BatchSummary, times: { completion_window?: string
     expires_at: seconds(times.expires_at),
     finalizing_at: seconds(times.finalizing_at),
     completed_at: seconds(times.completed_at),
-    failed_at: expired ? null : seconds(times.failed_at),
-    expired_at: expired ? seconds(times.failed_at) : null,
+    failed_at: seconds(times.failed_at),
+    expired_at: seconds(times.expired_at),
     cancelling_at: seconds(times.cancelling_at),
     cancelled_at: seconds(times.cancelled_at),
     request_counts: b.counts,

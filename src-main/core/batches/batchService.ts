@@ -232,6 +232,7 @@ export class BatchService {
       cancelled_at: null,
       // Compared with the engine's clock (expireDue), which a test can move forward; Date.now everywhere else.
       expires_at: now + windowMs,
+      expired_at: null,
     };
   }
 

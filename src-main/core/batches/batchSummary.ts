@@ -24,7 +24,7 @@ export function summarize(row: BatchRow, run: BatchRun | undefined, now = Date.n
     errorFileId: row.error_file_id,
     createdAt: row.created_at,
     startedAt: row.in_progress_at,
-    finishedAt: row.completed_at ?? row.failed_at ?? row.cancelled_at ?? null,
+    finishedAt: row.completed_at ?? row.failed_at ?? row.cancelled_at ?? row.expired_at ?? null,
     counts: { total: row.total, completed, failed },
     pending: Math.max(0, remaining - inFlight),
     inFlight,

@@ -28,6 +28,7 @@ export interface BatchRow {
   cancelling_at: number | null;
   cancelled_at: number | null;
   expires_at: number | null;
+  expired_at: number | null;
 }
 
 const TIMESTAMP_OF: Partial<Record<BatchStatus, keyof BatchRow>> = {
@@ -37,9 +38,7 @@ const TIMESTAMP_OF: Partial<Record<BatchStatus, keyof BatchRow>> = {
   failed: 'failed_at',
   cancelling: 'cancelling_at',
   cancelled: 'cancelled_at',
-  // No column of its own (no migration for one timestamp): an expired batch's end is kept in failed_at, and
-  // the HTTP API reports it as expired_at.
-  expired: 'failed_at',
+  expired: 'expired_at',
 };
 
 export class BatchesRepo {
