@@ -19,7 +19,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
   },
   server: {
-    // `vite` dev server against a running `batchdeck serve` (default port 4080).
-    proxy: { '/ws': { target: 'ws://127.0.0.1:4080', ws: true } },
+    // `vite` dev server against a running `batchdeck serve` (default port 4080). The server accepts the API
+    // only from its own origin, so the proxy presents itself as that page rather than as localhost:5173.
+    proxy: { '/ws': { target: 'ws://127.0.0.1:4080', ws: true, changeOrigin: true, headers: { origin: 'http://127.0.0.1:4080' } } },
   },
 });
