@@ -2,7 +2,7 @@
 
 /** A failure any transport carries back to the caller. */
 export interface ApiErrorBody {
-  code: 'invalid_input' | 'not_found' | 'conflict' | 'unavailable' | 'forbidden' | 'internal' | 'unknown_request' | 'rate_limited';
+  code: 'invalid_input' | 'not_found' | 'conflict' | 'unavailable' | 'unauthorized' | 'forbidden' | 'internal' | 'unknown_request' | 'rate_limited';
   message: string;
   /** For invalid_input: which fields, and what is wrong with each. */
   issues?: { path: string; message: string }[];

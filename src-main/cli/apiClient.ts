@@ -33,7 +33,7 @@ export async function callApi<K extends RequestName>(target: ServerTarget, name:
   } catch {
     throw new ApiError({ code: 'internal', message: `${name}: ${target.server} answered HTTP ${res.status} with a body that is not JSON: ${text.slice(0, 200)}` });
   }
-  if (res.status === 401) throw new ApiError({ code: 'forbidden', message: `${target.server} refused the request (401): pass --token T` });
+  if (res.status === 401) throw new ApiError({ code: 'unauthorized', message: `${target.server} refused the request (401): pass --token T` });
   if (!envelope.ok) throw new ApiError(envelope.error);
   return envelope.value as RequestOutput<K>;
 }

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import type { RequestInput } from '../../shared/contract/index.ts';
 import type { CoordinatorInfo } from '../../shared/nodes.ts';
-import { ApiError } from '../../shared/contract/index.ts';
 import { callApi } from './apiClient.ts';
+import { runServerCommand } from './serverCommand.ts';
 import {
-  DEFAULT_SERVER, UsageError, commonFlags, commonOptions, reportFailure, type CommonFlags, type Out,
+  DEFAULT_SERVER, UsageError, commonFlags, commonOptions, type CommonFlags, type Out,
 } from './nodesCommand.ts';
 
 /**
@@ -110,62 +110,44 @@ const SETTLED = new Set<CoordinatorInfo['state']>(['ready', 'exited', 'error', '
 
 /** Runs `batchdeck coordinator ...`; returns the exit status (0 ok, 1 failed, 2 usage). */
 export async function runCoordinatorCommand(argv: string[], out: Out, options: { pollMs?: number; waitTimeoutMs?: number } = {}): Promise<number> {
-  let cmd: CoordinatorCommand;
-  try {
-    cmd = parseCoordinatorArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      out(`batchdeck coordinator: ${err.message}\n\n${COORDINATOR_HELP}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (cmd.kind === 'help') {
-    out(COORDINATOR_HELP);
-    return 0;
-  }
-  const { target, json } = cmd.flags;
-  try {
-    let info: CoordinatorInfo;
-    switch (cmd.kind) {
-      case 'status':
-        info = await callApi(target, 'coordinator.status', {});
-        print(out, json, info);
-        return 0;
-      case 'stop':
-        info = await callApi(target, 'coordinator.stop', {});
-        print(out, json, info);
-        return info.state === 'stopped' ? 0 : 1;
-      case 'restart':
-      case 'start': {
-        if (cmd.kind === 'start') {
-          const input = { ...cmd.input };
-          if (cmd.nodeNames.length) {
-            const nodes = await callApi(target, 'nodes.list', {});
-            const unknown = cmd.nodeNames.filter((name) => !nodes.some((n) => n.name === name || n.id === name));
-            if (unknown.length) throw new UsageError(`no node named ${unknown.join(', ')} (nodes: ${nodes.map((n) => n.name).join(', ') || 'none'})`);
-            input.nodeIds = cmd.nodeNames.map((name) => nodes.find((n) => n.name === name || n.id === name)!.id);
+  return runServerCommand<Exclude<CoordinatorCommand, { kind: 'help' }>>({
+    name: 'coordinator',
+    help: COORDINATOR_HELP,
+    parse: parseCoordinatorArgs,
+    forbiddenHint: (target) => `the machine that runs batchdeck serve at ${target.server} decides what it may run and load; this client can only choose among what it allows: see operator.allowList`,
+    run: async (cmd) => {
+      const { target, json } = cmd.flags;
+      let info: CoordinatorInfo;
+      switch (cmd.kind) {
+        case 'status':
+          info = await callApi(target, 'coordinator.status', {});
+          print(out, json, info);
+          return 0;
+        case 'stop':
+          info = await callApi(target, 'coordinator.stop', {});
+          print(out, json, info);
+          return info.state === 'stopped' ? 0 : 1;
+        case 'restart':
+        case 'start': {
+          if (cmd.kind === 'start') {
+            const input = { ...cmd.input };
+            if (cmd.nodeNames.length) {
+              const nodes = await callApi(target, 'nodes.list', {});
+              const unknown = cmd.nodeNames.filter((name) => !nodes.some((n) => n.name === name || n.id === name));
+              if (unknown.length) throw new UsageError(`no node named ${unknown.join(', ')} (nodes: ${nodes.map((n) => n.name).join(', ') || 'none'})`);
+              input.nodeIds = cmd.nodeNames.map((name) => nodes.find((n) => n.name === name || n.id === name)!.id);
+            }
+            info = await callApi(target, 'coordinator.start', input);
+            if (cmd.wait) info = await waitSettled(target, info, options);
+          } else {
+            info = await callApi(target, 'coordinator.restart', {});
           }
-          info = await callApi(target, 'coordinator.start', input);
-          if (cmd.wait) info = await waitSettled(target, info, options);
-        } else {
-          info = await callApi(target, 'coordinator.restart', {});
+          print(out, json, info);
+          return info.state === 'error' || info.state === 'exited' ? 1 : 0;
         }
-        print(out, json, info);
-        return info.state === 'error' || info.state === 'exited' ? 1 : 0;
       }
-    }
-  } catch (err) {
-    if (err instanceof UsageError) {
-      out(`batchdeck coordinator: ${err.message}`);
-      return 2;
-    }
-    if (err instanceof ApiError && err.code === 'forbidden' && !/\(401\)/.test(err.message)) {
-      // The allow-list lives on the machine that runs serve, which may not be this one: say where to set it.
-      return reportFailure(out, json, new ApiError({ code: 'forbidden', message: `${err.message}\n(the machine that runs batchdeck serve at ${target.server} decides what it may run and load; this client can only choose among what it allows: see operator.allowList)` }));
-    }
-    return reportFailure(out, json, err);
-  }
+    },
+  }, argv, out);
 }
 
 async function waitSettled(target: CommonFlags['target'], first: CoordinatorInfo, options: { pollMs?: number; waitTimeoutMs?: number }): Promise<CoordinatorInfo> {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ApiError, type RequestInput } from '../../shared/contract/index.ts';
 import type { NodeInfo } from '../../shared/nodes.ts';
 import { callApi, type ServerTarget } from './apiClient.ts';
+import { runServerCommand } from './serverCommand.ts';
 
 /**
  * `batchdeck nodes add|list|start|stop|probe|remove|accept-key`: the Nodes view from a script, over
@@ -224,77 +225,66 @@ function printNodes(out: Out, json: boolean, nodes: NodeInfo[], detailed: boolea
 
 /** Runs `batchdeck nodes ...`; returns the exit status (0 ok, 1 failed, 2 usage). */
 export async function runNodesCommand(argv: string[], out: Out): Promise<number> {
-  let cmd: NodesCommand;
-  try {
-    cmd = parseNodesArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      out(`batchdeck nodes: ${err.message}\n\n${NODES_HELP}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (cmd.kind === 'help') {
-    out(NODES_HELP);
-    return 0;
-  }
-  const { target, json } = cmd.flags;
-  try {
-    switch (cmd.kind) {
-      case 'add': {
-        const node = await callApi(target, 'nodes.add', cmd.input);
-        printNodes(out, json, [node], true);
-        return node.state === 'error' || node.state === 'unreachable' ? 1 : 0;
-      }
-      case 'list':
-        printNodes(out, json, await callApi(target, 'nodes.list', {}), false);
-        return 0;
-      case 'start':
-      case 'stop': {
-        const request = cmd.kind === 'start' ? 'nodes.start' : 'nodes.stop';
-        const wanted = cmd.kind === 'start' ? ['running', 'busy'] : ['stopped'];
-        let results: NodeInfo[];
-        let failures: string[] = [];
-        if (cmd.all) {
-          results = await callApi(target, cmd.kind === 'start' ? 'nodes.startAll' : 'nodes.stopAll', {});
-        } else {
-          const nodes = await Promise.all(cmd.names.map((name) => nodeByName(target, name)));
-          const settled = await Promise.allSettled(nodes.map((n) => callApi(target, request, { id: n.id })));
-          results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-          failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [`${nodes[i]!.name}: ${(s.reason as Error).message}`] : []));
-          if (failures.length) {
-            const after = await callApi(target, 'nodes.list', {});
-            results = after.filter((n) => nodes.some((x) => x.id === n.id));
-          }
+  return runServerCommand<Exclude<NodesCommand, { kind: 'help' }>>({
+    name: 'nodes',
+    help: NODES_HELP,
+    parse: parseNodesArgs,
+    run: async (cmd) => {
+      const { target, json } = cmd.flags;
+      switch (cmd.kind) {
+        case 'add': {
+          const node = await callApi(target, 'nodes.add', cmd.input);
+          printNodes(out, json, [node], true);
+          return node.state === 'error' || node.state === 'unreachable' ? 1 : 0;
         }
-        printNodes(out, json, results, true);
-        if (!json) for (const f of failures) out(`error: ${f}`);
-        return failures.length || results.some((n) => !wanted.includes(n.state)) ? 1 : 0;
+        case 'list':
+          printNodes(out, json, await callApi(target, 'nodes.list', {}), false);
+          return 0;
+        case 'start':
+        case 'stop': {
+          const request = cmd.kind === 'start' ? 'nodes.start' : 'nodes.stop';
+          const wanted = cmd.kind === 'start' ? ['running', 'busy'] : ['stopped'];
+          let results: NodeInfo[];
+          let failures: string[] = [];
+          if (cmd.all) {
+            results = await callApi(target, cmd.kind === 'start' ? 'nodes.startAll' : 'nodes.stopAll', {});
+          } else {
+            const nodes = await Promise.all(cmd.names.map((name) => nodeByName(target, name)));
+            const settled = await Promise.allSettled(nodes.map((n) => callApi(target, request, { id: n.id })));
+            results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+            failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [`${nodes[i]!.name}: ${(s.reason as Error).message}`] : []));
+            if (failures.length) {
+              const after = await callApi(target, 'nodes.list', {});
+              results = after.filter((n) => nodes.some((x) => x.id === n.id));
+            }
+          }
+          printNodes(out, json, results, true);
+          if (!json) for (const f of failures) out(`error: ${f}`);
+          return failures.length || results.some((n) => !wanted.includes(n.state)) ? 1 : 0;
+        }
+        case 'probe': {
+          const node = await nodeByName(target, cmd.name);
+          const probe = await callApi(target, 'nodes.probe', { id: node.id });
+          if (json) out(JSON.stringify({ name: node.name, ...probe }, null, 2));
+          else if (probe.ok) out(`${node.name}: rpc-server v${probe.version} answers in ${probe.latencyMs} ms; ${probe.devices.length} device(s): ${probe.devices.map((d) => `#${d.index} ${mib(d.freeBytes)} free of ${mib(d.totalBytes)}`).join(', ')}`);
+          else out(`${node.name}: ${probe.busy ? 'busy' : 'not answering'}: ${probe.error}`);
+          return probe.ok || probe.busy ? 0 : 1;
+        }
+        case 'remove': {
+          const node = await nodeByName(target, cmd.name);
+          const res = await callApi(target, 'nodes.remove', { id: node.id });
+          out(json ? JSON.stringify({ name: node.name, ...res }) : `removed ${node.name}`);
+          return 0;
+        }
+        case 'accept-key': {
+          const node = await nodeByName(target, cmd.name);
+          const after = await callApi(target, 'nodes.acceptHostKey', { id: node.id, fingerprint: cmd.fingerprint });
+          printNodes(out, json, [after], true);
+          return after.state === 'error' || after.state === 'unreachable' ? 1 : 0;
+        }
       }
-      case 'probe': {
-        const node = await nodeByName(target, cmd.name);
-        const probe = await callApi(target, 'nodes.probe', { id: node.id });
-        if (json) out(JSON.stringify({ name: node.name, ...probe }, null, 2));
-        else if (probe.ok) out(`${node.name}: rpc-server v${probe.version} answers in ${probe.latencyMs} ms; ${probe.devices.length} device(s): ${probe.devices.map((d) => `#${d.index} ${mib(d.freeBytes)} free of ${mib(d.totalBytes)}`).join(', ')}`);
-        else out(`${node.name}: ${probe.busy ? 'busy' : 'not answering'}: ${probe.error}`);
-        return probe.ok || probe.busy ? 0 : 1;
-      }
-      case 'remove': {
-        const node = await nodeByName(target, cmd.name);
-        const res = await callApi(target, 'nodes.remove', { id: node.id });
-        out(json ? JSON.stringify({ name: node.name, ...res }) : `removed ${node.name}`);
-        return 0;
-      }
-      case 'accept-key': {
-        const node = await nodeByName(target, cmd.name);
-        const after = await callApi(target, 'nodes.acceptHostKey', { id: node.id, fingerprint: cmd.fingerprint });
-        printNodes(out, json, [after], true);
-        return after.state === 'error' || after.state === 'unreachable' ? 1 : 0;
-      }
-    }
-  } catch (err) {
-    return reportFailure(out, json, err);
-  }
+    },
+  }, argv, out);
 }
 
 export function reportFailure(out: Out, json: boolean, err: unknown): number {

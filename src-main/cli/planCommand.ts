@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { ApiError, type RequestInput } from '../../shared/contract/index.ts';
+import type { RequestInput } from '../../shared/contract/index.ts';
 import type { FitPlan } from '../../shared/plan.ts';
 import { callApi } from './apiClient.ts';
-import { UsageError, commonFlags, commonOptions, reportFailure, type Out } from './nodesCommand.ts';
+import { runServerCommand } from './serverCommand.ts';
+import { UsageError, commonFlags, commonOptions, type Out } from './nodesCommand.ts';
 
 /**
  * `batchdeck plan`: whether a model fits the nodes before anything loads, from its GGUF header and the nodes'
@@ -78,29 +79,15 @@ export function formatPlan(p: FitPlan): string {
 }
 
 export async function runPlanCommand(argv: string[], out: Out): Promise<number> {
-  let cmd;
-  try {
-    cmd = parsePlanArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      out(`batchdeck plan: ${err.message}\n\n${PLAN_HELP}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (cmd.kind === 'help') {
-    out(PLAN_HELP);
-    return 0;
-  }
-  const { target, json } = cmd.flags;
-  try {
-    const plan = await callApi(target, 'plan.compute', cmd.input);
-    out(json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
-    return plan.fits === false ? 1 : 0;
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 'forbidden' && !/\(401\)/.test(err.message)) {
-      return reportFailure(out, json, new ApiError({ code: 'forbidden', message: `${err.message}\n(the coordinator's model must be one the operator of ${target.server} allows: serve --models-dir)` }));
-    }
-    return reportFailure(out, json, err);
-  }
+  return runServerCommand<Exclude<ReturnType<typeof parsePlanArgs>, { kind: 'help' }>>({
+    name: 'plan',
+    help: PLAN_HELP,
+    parse: parsePlanArgs,
+    forbiddenHint: (target) => `the coordinator's model must be one the operator of ${target.server} allows: serve --models-dir`,
+    run: async (cmd) => {
+      const plan = await callApi(cmd.flags.target, 'plan.compute', cmd.input);
+      out(cmd.flags.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+      return plan.fits === false ? 1 : 0;
+    },
+  }, argv, out);
 }

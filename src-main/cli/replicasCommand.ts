@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { ApiError, type RequestInput } from '../../shared/contract/index.ts';
+import type { RequestInput } from '../../shared/contract/index.ts';
 import type { ReplicaInfo } from '../../shared/replicas.ts';
 import { callApi } from './apiClient.ts';
-import { UsageError, commonFlags, commonOptions, reportFailure, type Out } from './nodesCommand.ts';
+import { runServerCommand } from './serverCommand.ts';
+import { UsageError, commonFlags, commonOptions, type Out } from './nodesCommand.ts';
 
 export const REPLICAS_HELP = `Usage: batchdeck replicas <command> [--server URL] [--token T] [--json]
 
@@ -81,31 +82,18 @@ export function formatReplicas(list: ReplicaInfo[]): string {
 }
 
 export async function runReplicasCommand(argv: string[], out: Out): Promise<number> {
-  let cmd: Parsed;
-  try {
-    cmd = parseReplicasArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      out(`batchdeck replicas: ${err.message}\n\n${REPLICAS_HELP}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (cmd.kind === 'help') {
-    out(REPLICAS_HELP);
-    return 0;
-  }
-  const { target, json } = cmd.flags;
-  try {
-    const list = cmd.kind === 'start' ? await callApi(target, 'replicas.start', cmd.input)
-      : cmd.kind === 'stop' ? await callApi(target, 'replicas.stop', cmd.nodes.length ? { nodes: cmd.nodes } : {})
-        : await callApi(target, 'replicas.status', {});
-    out(json ? JSON.stringify(list.map(replicaSummary), null, 2) : formatReplicas(list));
-    return cmd.kind === 'start' && list.some((r) => r.state === 'error') ? 1 : 0;
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 'forbidden' && !/\(401\)/.test(err.message)) {
-      return reportFailure(out, json, new ApiError({ code: 'forbidden', message: `${err.message}\n(the operator of ${target.server} decides which llama-server flags pass)` }));
-    }
-    return reportFailure(out, json, err);
-  }
+  return runServerCommand<Exclude<Parsed, { kind: 'help' }>>({
+    name: 'replicas',
+    help: REPLICAS_HELP,
+    parse: parseReplicasArgs,
+    forbiddenHint: (target) => `the operator of ${target.server} decides which llama-server flags pass`,
+    run: async (cmd) => {
+      const { target, json } = cmd.flags;
+      const list = cmd.kind === 'start' ? await callApi(target, 'replicas.start', cmd.input)
+        : cmd.kind === 'stop' ? await callApi(target, 'replicas.stop', cmd.nodes.length ? { nodes: cmd.nodes } : {})
+          : await callApi(target, 'replicas.status', {});
+      out(json ? JSON.stringify(list.map(replicaSummary), null, 2) : formatReplicas(list));
+      return cmd.kind === 'start' && list.some((r) => r.state === 'error') ? 1 : 0;
+    },
+  }, argv, out);
 }

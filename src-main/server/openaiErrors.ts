@@ -39,6 +39,8 @@ export function statusOfApiError(code: ApiErrorBody['code']): number {
     case 'invalid_input':
     case 'unknown_request':
       return 400;
+    case 'unauthorized':
+      return 401;
     case 'forbidden':
       return 403;
     case 'not_found':

@@ -289,7 +289,7 @@ describe.skipIf(unavailable !== null)('batchdeck nodes against a serve started w
 
     const without = await batchdeck(serve.url, ['nodes', 'list', '--json']);
     expect(without.code).toBe(1);
-    expect(json(without)).toEqual({ error: { code: 'forbidden', message: `${serve.url} refused the request (401): pass --token T` } });
+    expect(json(without)).toEqual({ error: { code: 'unauthorized', message: `${serve.url} refused the request (401): pass --token T` } });
     const plain = await batchdeck(serve.url, ['coordinator', 'status']);
     expect(plain.code).toBe(1);
     expect(plain.stdout).toContain('refused the request (401): pass --token T');
