@@ -352,15 +352,7 @@ export class BatchService {
   expire(id: string): BatchSummary {
     const row = this.row(id);
     if (!['queued', 'in_progress', 'paused'].includes(row.status)) return this.summary(id);
-    const ex = this.o.executor();
-    const run = ex.run(id);
-    if (run) {
-      run.status = 'cancelling';
-      run.clearQueued();
-      ex.abortInFlight(run);
-      ex.flush();
-      ex.remove(id);
-    }
+    this.stopRunning(id);
     const at = Date.now();
     const endedAt = new Date(row.expires_at ?? this.o.clock()).toISOString();
     const n = this.o.requests.expirePending(id, BATCH_EXPIRED, `The batch's completion window (${row.completion_window}) ended at ${endedAt} before this request finished; it was not completed`, at);
@@ -371,6 +363,18 @@ export class BatchService {
     return this.emitNow(id);
   }
 
+  /** Takes a batch out of the executor: nothing more is sent, requests in flight are aborted, results so far are written. */
+  private stopRunning(id: string): void {
+    const ex = this.o.executor();
+    const run = ex.run(id);
+    if (!run) return;
+    run.status = 'cancelling';
+    run.clearQueued();
+    ex.abortInFlight(run);
+    ex.flush();
+    ex.remove(id);
+  }
+
   // --- operator actions -------------------------------------------------------------------------
 
   cancel(id: string): BatchSummary {
@@ -379,17 +383,9 @@ export class BatchService {
     if (!['validating', 'queued', 'in_progress', 'paused'].includes(row.status)) {
       throw new ApiError({ code: 'conflict', message: `Batch ${id} is ${row.status}; only a batch that has not finished can be cancelled` });
     }
-    const ex = this.o.executor();
-    const run = ex.run(id);
     this.o.batches.setStatus(id, 'cancelling');
     this.emitNow(id);
-    if (run) {
-      run.status = 'cancelling';
-      run.clearQueued();
-      ex.abortInFlight(run);
-      ex.flush();
-      ex.remove(id);
-    }
+    this.stopRunning(id);
     const n = this.o.requests.cancelPending(id, Date.now());
     const counts = this.o.requests.countByState(id);
     this.o.batches.patch(id, { completed: counts.succeeded, failed: counts.failed });

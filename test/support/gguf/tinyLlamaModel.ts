@@ -4,6 +4,7 @@ import { requireLlamaBinaries } from '../llamaBinaries.ts';
 import { f32, GgmlType, GgufType, str, u32, type GgmlTensorType, type GgufValue } from './ggufFormat.ts';
 import { readGgufHeader } from './ggufReader.ts';
 import { writeGguf, type GgufTensorToWrite } from './ggufWriter.ts';
+import { seededRandom } from '../../../src-main/simulator/random.ts';
 
 /**
  * A tiny llama-architecture GGUF with random weights (n_embd 64, 2 layers, 4 heads, the 32000-token SPM
@@ -38,17 +39,6 @@ export interface TinyLlamaOptions {
   tensorType?: GgmlTensorType;
 }
 
-/** mulberry32: a tiny, well-known deterministic PRNG; weights only need to be reproducible, not good. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tensorData(count: number, type: GgmlTensorType, fill: (i: number) => number): Buffer {
   if (type === GgmlType.F32) {
@@ -91,7 +81,7 @@ export function writeTinyLlamaGguf(outPath: string, options: TinyLlamaOptions = 
   ]);
   for (const [key, value] of vocab.kv) if (key.startsWith('tokenizer.')) kv.set(key, value);
 
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   // Small uniform weights keep the activations finite through two layers; the text is garbage either way.
   const weights = (dims: number[], scale: number) => () => tensorData(dims[0]! * dims[1]!, type, () => (rand() * 2 - 1) * scale);
   // Norm weights stay F32 whatever the matrices are (as llama.cpp's converters write them): the CPU
