@@ -211,12 +211,7 @@ export class Coordinator {
       return this.info();
     }
     this.update({ state: 'stopping', message: reason ? `stopping: ${reason}` : 'stopping llama-server' });
-    await this.unregister();
-    const exited = this.exited;
-    child.kill('SIGTERM');
-    const kill = setTimeout(() => child.kill('SIGKILL'), this.opts.stopTimeoutMs ?? 5_000);
-    await exited;
-    clearTimeout(kill);
+    await this.terminate(child);
     if (reason) this.update({ state: 'error', message: `llama-server stopped: ${reason}` });
     return this.info();
   }
@@ -253,6 +248,11 @@ export class Coordinator {
     if (this.child !== child) return;
     this.killedBecause = reason;
     this.update({ state: 'unresponsive', message: `${reason}; killing it (SIGTERM, then SIGKILL after ${Math.round((this.opts.stopTimeoutMs ?? 5_000) / 1000)} s)` });
+    await this.terminate(child);
+  }
+
+  /** Unregistered first (no new requests go to it), then SIGTERM, and SIGKILL when it outlives the grace period. */
+  private async terminate(child: ChildProcess): Promise<void> {
     await this.unregister();
     const exited = this.exited;
     child.kill('SIGTERM');
