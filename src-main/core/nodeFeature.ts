@@ -66,7 +66,10 @@ export class NodeFeature {
         },
       },
     });
-    this.replicas = createReplicaService({ service: this.service, registry: o.registry, feed: o.feed, operator: o.operator, planSources: this.planSources(this.service) });
+    this.replicas = createReplicaService({
+      db: o.db, service: this.service, registry: o.registry, feed: o.feed, operator: o.operator, planSources: this.planSources(this.service),
+      alerts: o.alerts, autoRecovery: o.autoRecovery,
+    });
     // A coordinator backend stored by an engine that died, with no coordinator wanted any more, is only noise.
     if (!this.service.coordinatorWanted()) for (const b of this.coordinatorBackends()) o.registry.remove(b.row.id);
   }

@@ -14,6 +14,28 @@ export interface CoordinatorDesired {
   httpPort: number | null;
 }
 
+/** A replica as the operator asked for it on one node (paths are on the node). */
+export interface ReplicaDesired {
+  nodeId: string;
+  /** False while its start is not confirmed: only a replica that once ran is brought back. */
+  running: boolean;
+  llamaServerPath: string;
+  model: string;
+  /** The operator's llama-server flags (Batchdeck adds -m, --host, --port and the alias itself). */
+  extraArgs: string[];
+  /** The backend it is registered as: an adopted replica keeps it. */
+  backendId: string | null;
+}
+
+interface ReplicaRow {
+  node_id: string;
+  running: number;
+  llama_server_path: string;
+  model: string;
+  extra_args: string;
+  backend_id: string | null;
+}
+
 interface Row {
   running: number;
   llama_server_path: string;
@@ -34,7 +56,10 @@ function parseList(text: string): string[] {
   }
 }
 
-/** Desired state of the cluster (migration 0009): nodes.desired_running and the coordinator_desired row. */
+/**
+ * Desired state of the cluster: nodes.desired_running and the coordinator_desired row (migration 0009), the
+ * replica_desired rows (migration 0010).
+ */
 export class ClusterDesiredState {
   private readonly db: Db;
   constructor(db: Db) {
@@ -86,10 +111,46 @@ export class ClusterDesiredState {
     this.db.prepare('UPDATE coordinator_desired SET pid = ?, http_port = ? WHERE id = 1').run(pid, httpPort);
   }
 
-  /** A removed node leaves the coordinator's list, so a restart does not look for it. */
+  /** A removed node leaves the coordinator's list (a restart does not look for it) and takes its replica wish along. */
   forgetNode(id: string): void {
+    this.forgetReplica(id);
     const d = this.coordinator();
     if (!d || !d.nodeIds.includes(id)) return;
     this.db.prepare('UPDATE coordinator_desired SET node_ids = ? WHERE id = 1').run(JSON.stringify(d.nodeIds.filter((n) => n !== id)));
+  }
+
+  replicas(): ReplicaDesired[] {
+    const rows = this.db.prepare('SELECT * FROM replica_desired ORDER BY node_id').all() as ReplicaRow[];
+    return rows.map((r) => ({
+      nodeId: r.node_id, running: r.running === 1, llamaServerPath: r.llama_server_path, model: r.model,
+      extraArgs: parseList(r.extra_args), backendId: r.backend_id,
+    }));
+  }
+
+  replica(nodeId: string): ReplicaDesired | null {
+    return this.replicas().find((r) => r.nodeId === nodeId) ?? null;
+  }
+
+  /** A new start on the node: its settings, not yet confirmed (running false until it is ready). */
+  setReplica(d: Omit<ReplicaDesired, 'running' | 'backendId'>): void {
+    this.db.prepare(`
+      INSERT INTO replica_desired (node_id, running, llama_server_path, model, extra_args, backend_id, updated_at)
+      VALUES (@nodeId, 0, @llamaServerPath, @model, @extraArgs, NULL, @at)
+      ON CONFLICT(node_id) DO UPDATE SET running = 0, llama_server_path = excluded.llama_server_path, model = excluded.model,
+        extra_args = excluded.extra_args, updated_at = excluded.updated_at
+    `).run({ nodeId: d.nodeId, llamaServerPath: d.llamaServerPath, model: d.model, extraArgs: JSON.stringify(d.extraArgs), at: Date.now() });
+  }
+
+  setReplicaRunning(nodeId: string): void {
+    this.db.prepare('UPDATE replica_desired SET running = 1, updated_at = ? WHERE node_id = ?').run(Date.now(), nodeId);
+  }
+
+  setReplicaBackend(nodeId: string, backendId: string): void {
+    this.db.prepare('UPDATE replica_desired SET backend_id = ? WHERE node_id = ?').run(backendId, nodeId);
+  }
+
+  /** `replicas stop`, a start that failed, a removed node: the wish is gone. */
+  forgetReplica(nodeId: string): void {
+    this.db.prepare('DELETE FROM replica_desired WHERE node_id = ?').run(nodeId);
   }
 }

@@ -3,8 +3,10 @@ import type { ClusterDesiredState } from './clusterDesiredState.ts';
 import type { ClusterLog } from './contracts.ts';
 import { WORKER_LOST_ALERT, nodeLost, type CoordinatorControl } from './coordinatorControl.ts';
 import { endLeftoverCoordinator, leftoverCoordinatorRuns } from './leftoverCoordinator.ts';
-import { clockTime, startNode, type LifecycleContext } from './nodeLifecycle.ts';
+import { recoveryOffAdvice, startItHint, withoutWhere } from './nodeDownAlert.ts';
+import { clockTime, downAlertKey, raiseDownAlert, startNode, type LifecycleContext } from './nodeLifecycle.ts';
 import type { NodeRuntime } from './nodeRuntime.ts';
+import { RetryBudget } from './retryBudget.ts';
 
 export interface ReconcilerOptions {
   desired: ClusterDesiredState;
@@ -27,50 +29,8 @@ export interface ReconcilerOptions {
   stableMs?: number;
 }
 
-/** Tries of one target in a sliding window, with a growing wait between them. */
-class RetryBudget {
-  private tries: number[] = [];
-  private nextAt = 0;
-  lastError: string | null = null;
-  private readonly max: number;
-  private readonly windowMs: number;
-  private readonly firstRetryMs: number;
-  constructor(max: number, windowMs: number, firstRetryMs: number) {
-    this.max = max;
-    this.windowMs = windowMs;
-    this.firstRetryMs = firstRetryMs;
-  }
-
-  count(now: number): number {
-    this.tries = this.tries.filter((t) => now - t < this.windowMs);
-    return this.tries.length;
-  }
-
-  exhausted(now: number): boolean {
-    return this.count(now) >= this.max;
-  }
-
-  waitMs(now: number): number {
-    return Math.max(0, this.nextAt - now);
-  }
-
-  take(now: number): number {
-    this.tries.push(now);
-    this.nextAt = now + this.firstRetryMs * 3 ** (this.tries.length - 1);
-    return this.count(now);
-  }
-
-  reset(): void {
-    this.tries = [];
-    this.nextAt = 0;
-    this.lastError = null;
-  }
-}
-
 const GAVE_UP_COORDINATOR = 'cluster:gave-up:coordinator';
 const OFF_COORDINATOR = 'cluster:recovery-off:coordinator';
-const gaveUpNode = (id: string) => `cluster:gave-up:node:${id}`;
-const offNode = (id: string) => `cluster:recovery-off:node:${id}`;
 const RESTART_HINT = 'batchdeck coordinator restart, or Restart on the Nodes view';
 
 function ago(since: number, now: number): string {
@@ -95,6 +55,8 @@ export class ClusterReconciler {
   private readonly coordinatorBudget: RetryBudget;
   /** When the coordinator was last seen down while it should run. */
   private downSince: number | null = null;
+  /** Other kinds of managed process (replicas), reconciled on the same pass. */
+  private readonly steps: ((now: number) => void | Promise<void>)[] = [];
 
   constructor(options: ReconcilerOptions) {
     this.o = {
@@ -125,13 +87,27 @@ export class ClusterReconciler {
 
   resetNode(id: string): void {
     this.nodeBudgets.get(id)?.reset();
-    this.o.alerts.clear(gaveUpNode(id));
   }
 
   forgetNode(id: string): void {
     this.nodeBudgets.delete(id);
-    this.o.alerts.clear(gaveUpNode(id));
-    this.o.alerts.clear(offNode(id));
+  }
+
+  /**
+   * The node's one down alert, written for what happens next (recovery off, or given up): the crash it reports
+   * and the advice in one message, not a second alert repeating the first.
+   */
+  private raiseNodeDown(rt: NodeRuntime, advice: string): void {
+    const name = rt.record.name;
+    const happened = rt.downCause
+      ? `rpc-server on ${name} stopped unexpectedly: ${rt.downCause}`
+      : `rpc-server on ${name} is not running${rt.message ? ` (${withoutWhere(rt.message, rt.where)})` : ''}`;
+    this.o.alerts.raise({ key: downAlertKey(rt.record.id), severity: 'critical', source: 'node', message: `${happened}. ${advice}` });
+  }
+
+  /** Another kind of managed process reconciled on every pass (replicas: see replicaRecovery.ts). */
+  addStep(step: (now: number) => void | Promise<void>): void {
+    this.steps.push(step);
   }
 
   /** Runs one pass now (tests, and after an event worth acting on at once). */
@@ -143,6 +119,7 @@ export class ClusterReconciler {
       await this.stopCoordinatorThatLostAWorker();
       await this.reconcileNodes(now);
       await this.reconcileCoordinator(Date.now());
+      for (const step of this.steps) await step(Date.now());
     } catch (err) {
       this.o.log('error', `Automatic recovery hit an unexpected error: ${(err as Error).message}`);
     } finally {
@@ -190,30 +167,28 @@ export class ClusterReconciler {
       const budget = this.nodeBudgets.get(id) ?? this.budget();
       this.nodeBudgets.set(id, budget);
       if (rt.state === 'running' || rt.state === 'busy') {
-        this.o.alerts.clear(offNode(id));
         if (now - rt.stateSince > this.o.stableMs) budget.reset();
         continue;
       }
       // Unreachable: the SSH session reconnects by itself; unknown/starting/stopping: someone is at it.
       if (rt.state !== 'error' && rt.state !== 'stopped') continue;
       if (this.o.control.coordinator.holdsNode(id)) continue;
-      const what = `rpc-server on ${rt.record.name} is ${rt.state}${rt.message ? ` (${rt.message})` : ''}`;
+      const what = rt.downCause
+        ? `rpc-server on ${rt.record.name} stopped unexpectedly (${rt.downCause})`
+        : `rpc-server on ${rt.record.name} is ${rt.state}${rt.message ? ` (${withoutWhere(rt.message, rt.where)})` : ''}`;
       if (!this.o.autoRecovery()) {
-        this.o.alerts.raise({
-          key: offNode(id), severity: 'critical', source: 'node',
-          message: `${what}, and automatic recovery is off. Start it (batchdeck nodes start ${rt.record.name}, or Start on the Nodes view), or turn on automatic recovery in Settings.`,
-        });
+        this.raiseNodeDown(rt, recoveryOffAdvice(rt.record.name));
         continue;
       }
-      this.o.alerts.clear(offNode(id));
       if (budget.exhausted(now)) {
-        this.o.alerts.raise({
-          key: gaveUpNode(id), severity: 'critical', source: 'node',
-          message: `Automatic recovery gave up on rpc-server on ${rt.record.name} after ${this.o.maxTries} tries in ${Math.round(this.o.windowMs / 60_000)} minutes. Last failure: ${budget.lastError ?? rt.message ?? 'unknown'}. Fix it on the node (see the node's log tail), then start it: batchdeck nodes start ${rt.record.name}, or Start on the Nodes view.`,
-        });
+        this.raiseNodeDown(rt, `Automatic recovery gave up after ${this.o.maxTries} tries in ${Math.round(this.o.windowMs / 60_000)} minutes (last failure: ${budget.lastError ?? rt.message ?? 'unknown'}). Fix it on the node (see the node's log tail), then ${startItHint(rt.record.name)}.`);
         continue;
       }
       if (budget.waitMs(now) > 0) continue;
+      // Recovery may just have been turned back on: the alert no longer says it is off (a failed try ends in
+      // the gave-up text above).
+      if (rt.downCause) raiseDownAlert(this.o.ctx, rt);
+      else this.o.alerts.clear(downAlertKey(id));
       const n = budget.take(now);
       this.o.log('warn', `${what}; restarting it (try ${n} of ${this.o.maxTries})`);
       try {

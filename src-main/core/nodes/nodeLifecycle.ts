@@ -6,6 +6,8 @@ import {
   RpcControlError, findListenerPid, findRpcServer, isAlive, launchRpcServer, readLogTail, remoteStatus,
   stateFiles, stopRpcServer, writePidFile,
 } from './rpcServerControl.ts';
+import { exitCause } from './exitCause.ts';
+import { rpcServerStoppedAlert, type NodeRecovery } from './nodeDownAlert.ts';
 import { CONNECT_TIMEOUT_MARK } from './rpcProbe.ts';
 import { SshError } from './sshErrors.ts';
 import type { SshSession } from './sshSession.ts';
@@ -26,6 +28,8 @@ export interface LifecycleContext {
    * soon as the coordinator lets go. Returns since when it holds it, or null.
    */
   coordinatorHolds: (id: string) => number | null;
+  /** Whether a crashed rpc-server on this node is brought back by itself: the down alert says what comes next. */
+  recovery: (id: string) => NodeRecovery;
 }
 
 const LAN_WARNING = 'rpc-server has no authentication: anyone who can reach this address and port can use it ' +
@@ -38,7 +42,7 @@ export function hostKeyAlertKey(id: string): string {
   return `node:${id}:hostkey`;
 }
 
-function set(ctx: LifecycleContext, rt: NodeRuntime, patch: Partial<Pick<NodeRuntime, 'state' | 'message' | 'pid' | 'probe' | 'logTail' | 'pendingHostKey' | 'wasRunning'>>): void {
+function set(ctx: LifecycleContext, rt: NodeRuntime, patch: Partial<Pick<NodeRuntime, 'state' | 'message' | 'pid' | 'probe' | 'logTail' | 'pendingHostKey' | 'wasRunning' | 'downCause'>>): void {
   Object.assign(rt, patch);
   ctx.changed(rt);
 }
@@ -117,6 +121,7 @@ async function markRunning(ctx: LifecycleContext, rt: NodeRuntime, session: SshS
     probe: rt.probe ?? probe,
     logTail,
     wasRunning: false,
+    downCause: null,
     message: probe.busy ? busyMessage(ctx, rt) : runningMessage(rt, note),
   });
 }
@@ -238,7 +243,7 @@ export async function stopNode(ctx: LifecycleContext, rt: NodeRuntime): Promise<
     ctx.alerts.clear(downAlertKey(r.id));
     const logTail = await readLogTail(session, r.rpcPort, 20);
     set(ctx, rt, {
-      state: 'stopped', pid: null, probe: null, logTail, wasRunning: false,
+      state: 'stopped', pid: null, probe: null, logTail, wasRunning: false, downCause: null,
       message: res.how === 'KILL' ? `rpc-server (pid ${res.pid}) did not exit on SIGTERM within 5 s and was killed` : null,
     });
   } catch (err) {
@@ -312,7 +317,19 @@ async function checkHeldNode(ctx: LifecycleContext, rt: NodeRuntime, session: Ss
   rt.heldSince = null;
   const logTail = await readLogTail(session, port, 20);
   const message = `${rt.where}: rpc-server stopped unexpectedly under the coordinator${pid ? ` (pid ${pid} is gone)` : ''}.${logTail.length ? ' The last lines of its log are on the Nodes view.' : ''}`;
-  set(ctx, rt, { state: 'error', message, logTail, pid: null, wasRunning: false });
+  set(ctx, rt, { state: 'error', message, logTail, pid: null, wasRunning: false, downCause: goneCause(pid, logTail) });
+  raiseDownAlert(ctx, rt);
+}
+
+/** Why rpc-server is down, for the alert: its process is gone, and what its log said last (when it said why). */
+function goneCause(pid: number | null, logTail: string[]): string {
+  const said = exitCause(logTail);
+  return `its process${pid ? ` (pid ${pid})` : ''} is gone${said ? `; its log ends with "${said}"` : ''}`;
+}
+
+export function raiseDownAlert(ctx: LifecycleContext, rt: NodeRuntime): void {
+  if (!rt.downCause) return;
+  const message = rpcServerStoppedAlert(rt.record.name, rt.downCause, ctx.recovery(rt.record.id));
   ctx.alerts.raise({ key: downAlertKey(rt.record.id), severity: 'critical', source: 'node', message });
 }
 
@@ -354,8 +371,14 @@ export async function checkNode(ctx: LifecycleContext, rt: NodeRuntime): Promise
     const message = alive
       ? `${rt.where}: rpc-server (pid ${rt.pid}) runs but no longer answers the protocol probe: ${probe.error}`
       : `${rt.where}: rpc-server stopped unexpectedly${rt.pid ? ` (pid ${rt.pid} is gone)` : ''}: ${probe.error}. Start it again.`;
-    set(ctx, rt, { state: 'error', message, logTail, pid: alive ? rt.pid : null, wasRunning: false });
-    ctx.alerts.raise({ key: downAlertKey(rt.record.id), severity: 'critical', source: 'node', message });
+    if (alive) {
+      set(ctx, rt, { state: 'error', message, logTail, wasRunning: false, downCause: null });
+      ctx.alerts.raise({ key: downAlertKey(rt.record.id), severity: 'critical', source: 'node', message });
+      return;
+    }
+    const cause = rt.pid ? goneCause(rt.pid, logTail) : `nothing answers on its port ${rt.record.rpcPort} any more (${probe.error})`;
+    set(ctx, rt, { state: 'error', message, logTail, pid: null, wasRunning: false, downCause: cause });
+    raiseDownAlert(ctx, rt);
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw applySshFailure(ctx, rt, err);

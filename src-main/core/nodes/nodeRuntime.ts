@@ -40,6 +40,8 @@ export class NodeRuntime {
   pid: number | null = null;
   probe: NodeProbe | null = null;
   logTail: string[] = [];
+  /** Why its rpc-server went down unasked (its process is gone...): the one down alert is written from it. */
+  downCause: string | null = null;
   /** It was running when the SSH connection dropped: probe it again once the session is back. */
   wasRunning = false;
   session: SshSession | null = null;

@@ -100,6 +100,8 @@ export class NodeService {
   private closed = false;
   private started = false;
   private readonly lastEmitted = new Map<string, string>();
+  /** Cluster events for the operator; silent once the service is closed. */
+  readonly log: ClusterLog;
 
   constructor(opts: NodeServiceOptions) {
     this.opts = opts;
@@ -108,6 +110,7 @@ export class NodeService {
     const log: ClusterLog = (level, message) => {
       if (!this.closed) opts.log?.(level, message);
     };
+    this.log = log;
     this.deps = {
       secrets: opts.secrets,
       agentSocket: opts.agentSocket ?? process.env.SSH_AUTH_SOCK,
@@ -130,6 +133,7 @@ export class NodeService {
       startTimeoutMs: opts.startTimeoutMs ?? 20_000,
       coordinatorUsesNode: (id) => this.coordinator.usesNode(id),
       coordinatorHolds: (id) => (this.coordinator.holdsNode(id) ? this.coordinator.spawnedAt : null),
+      recovery: (id) => (!this.desired.nodeShouldRun(id) ? 'not-wanted' : (opts.autoRecovery?.() ?? true) ? 'on' : 'off'),
     };
     this.coordinator = new Coordinator({
       registrar: opts.registrar,
@@ -431,10 +435,22 @@ export class NodeService {
     return c.recovery ? `${what}; automatic recovery: ${c.recovery}` : what;
   }
 
-  /**
-   * Runs commands on a node over its SSH session, for the GPU poller (nvidia-smi on the node). The session
-   * is looked up on every call, so a runner survives reconnects, edits and an accepted host key.
-   */
+  /** Reconciles another kind of managed process (replicas) on the cluster reconciler's passes. */
+  reconcileAlso(step: (now: number) => void | Promise<void>): void {
+    this.reconciler.addStep(step);
+  }
+
+  /** Runs a pass of the reconciler now (a replica was found gone). */
+  reconcileNow(): void {
+    void this.reconciler.tick();
+  }
+
+  /** False while the node's SSH session waits out a lost link (it reconnects by itself); otherwise worth a try. */
+  reachable(id: string): boolean {
+    const rt = this.nodes.get(id);
+    return rt !== undefined && rt.session?.state !== 'reconnecting';
+  }
+
   /**
    * The node's SSH session (created on first use; it reconnects by itself), for replicas: their llama-server
    * runs on the node and is reached through a forward of this session.
@@ -443,6 +459,10 @@ export class NodeService {
     return this.runtime(id).sessionOrCreate();
   }
 
+  /**
+   * Runs commands on a node over its SSH session, for the GPU poller (nvidia-smi on the node). The session
+   * is looked up on every call, so a runner survives reconnects, edits and an accepted host key.
+   */
   commandRunner(id: string): CommandRunner {
     return {
       run: (file, args, opts) => {

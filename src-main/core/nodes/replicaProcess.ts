@@ -1,4 +1,5 @@
 import type { ReplicaInfo, ReplicaState } from '../../../shared/replicas.ts';
+import { exitCause } from './exitCause.ts';
 import type { LocalForward } from './localForward.ts';
 import {
   checkModelReadable, findLlamaServer, launchReplica, listeningPort, replicaFiles, replicaLogTail, replicaPid, stopReplica,
@@ -19,7 +20,11 @@ export interface ReplicaSession extends RemoteShell {
 
 /** Registers the ready replica as an inference backend for its model, and reads what it served. */
 export interface ReplicaBackends {
-  register(input: { baseUrl: string; model: string; name: string }): Promise<void>;
+  /**
+   * Registers (or re-points) the backend; `id` is the backend this replica was registered as before (an
+   * engine restart): that one is reused, so an adopted replica is the same backend. Resolves with its id.
+   */
+  register(input: { baseUrl: string; model: string; name: string; id: string | null }): Promise<string>;
   unregister(baseUrl: string): void;
   requestsServed(baseUrl: string): number;
 }
@@ -30,11 +35,14 @@ export interface ReplicaProcessDeps {
   session: () => ReplicaSession;
   backends: ReplicaBackends;
   onChange: (info: ReplicaInfo) => void;
+  /** The backend this replica was last registered as, and where to remember a new one. */
+  backendId: () => string | null;
+  onRegistered: (backendId: string) => void;
+  /** llama-server was found gone: the reconciler decides what comes next (restart, or an alert). */
+  onExit: () => void;
   /** Loading a large model takes minutes (default 10 min). */
   readyTimeoutMs?: number;
   healthIntervalMs?: number;
-  /** Restarts after an unexpected exit before giving up (default 3). */
-  maxRestarts?: number;
 }
 
 const HEALTH_TIMEOUT_MS = 3_000;
@@ -66,12 +74,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * One replica: llama-server on a node, bound to the node's 127.0.0.1, reached through an SSH tunnel, started
  * detached (adopted when our pid file names a live one), registered as a backend once /health says ready,
  * then watched: a replica that stops answering and whose process is gone is unregistered (the executor puts its
- * in-flight requests back for the others) and started again, a few times, with backoff.
+ * in-flight requests back for the others) and reported as exited. Bringing it back is the reconciler's job
+ * (with backoff, a limit and the Settings switch), as for rpc-server and the coordinator.
  */
 export class ReplicaProcess {
   private readonly d: ReplicaProcessDeps;
   private spec: ReplicaSpec | null = null;
   private state: ReplicaState = 'stopped';
+  /** When it entered its state: "ready for a minute" counts as recovered. */
+  stateSince = Date.now();
   private pid: number | null = null;
   private baseUrl: string | null = null;
   private forward: LocalForward | null = null;
@@ -79,8 +90,12 @@ export class ReplicaProcess {
   private message: string | null = null;
   private logTail: string[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private wanted = false;
-  private restarts = 0;
+  /** A start, adoption or stop is under way. */
+  private acting = false;
+  /** Set by an engine that starts with this replica wanted: what runs on the node is not known yet. */
+  restored = false;
+  /** Why it went down unasked (exited, or a start that failed): what the alert and the log say. */
+  downCause: string | null = null;
   /** Served by this replica's earlier registrations (before a restart). */
   private servedBefore = 0;
   private generation = 0;
@@ -90,8 +105,17 @@ export class ReplicaProcess {
     this.d = deps;
   }
 
+  /** Runs, or is being started, adopted or stopped: another start on this node is refused. */
   get active(): boolean {
-    return this.wanted;
+    return this.acting || ['starting', 'loading', 'ready', 'unresponsive', 'stopping'].includes(this.state);
+  }
+
+  get currentState(): ReplicaState {
+    return this.state;
+  }
+
+  get busy(): boolean {
+    return this.acting;
   }
 
   info(): ReplicaInfo {
@@ -102,28 +126,46 @@ export class ReplicaProcess {
     };
   }
 
-  /** Starts (or adopts) and waits until it is ready; rejects with the cause and the log tail otherwise. */
+  /** The operator's start: starts (or adopts) and waits until it is ready; rejects with the cause and the log tail otherwise. */
   async start(spec: ReplicaSpec): Promise<ReplicaInfo> {
-    this.spec = spec;
-    this.wanted = true;
-    this.restarts = 0;
     this.servedBefore = 0;
-    try {
-      await this.launch();
-    } catch (err) {
-      // A start that failed is not a wish to keep retrying: the operator sees why and starts again.
-      this.wanted = false;
-      throw err;
-    }
+    await this.bringUp(spec);
     return this.info();
   }
 
+  /** After an engine restart: the wish is known, what runs on the node is not yet. */
+  restore(spec: ReplicaSpec): void {
+    this.spec = spec;
+    this.restored = true;
+    this.set('recovering', 'the engine restarted: looking for its llama-server on the node');
+  }
+
+  /** The reconciler's start or adoption with the stored settings (launchReplica adopts a live one). */
+  async resume(spec: ReplicaSpec): Promise<ReplicaInfo> {
+    this.restored = false;
+    await this.bringUp(spec);
+    return this.info();
+  }
+
+  /** The pid of the live llama-server our pid file names on the node, or null when there is none. */
+  async runningPid(): Promise<number | null> {
+    return replicaPid(this.d.session(), this.d.nodeId);
+  }
+
+  /** What the window shows while the reconciler waits or gives up (state kept, message replaced). */
+  note(state: ReplicaState, message: string): void {
+    if (this.state === state && this.message === message) return;
+    this.set(state, message);
+  }
+
   async stop(): Promise<ReplicaInfo> {
-    this.wanted = false;
     this.generation++;
+    this.restored = false;
+    this.downCause = null;
     this.stopWatch();
     this.set('stopping', null);
     this.dropBackend();
+    this.acting = true;
     try {
       await stopReplica(this.d.session(), this.d.nodeId);
       this.pid = null;
@@ -131,21 +173,43 @@ export class ReplicaProcess {
     } catch (err) {
       this.set('error', (err as Error).message);
       throw err;
+    } finally {
+      this.acting = false;
     }
     return this.info();
   }
 
+  /**
+   * The engine closes: the tunnel ends with it, llama-server keeps running on the node and the backend stays
+   * stored, so the next engine adopts both.
+   */
   close(): void {
     this.closed = true;
     this.generation++;
     this.stopWatch();
-    this.dropBackend();
+    this.forward?.close();
+    this.forward = null;
   }
 
   private set(state: ReplicaState, message: string | null): void {
+    if (state !== this.state) this.stateSince = Date.now();
     this.state = state;
     this.message = message;
     if (!this.closed) this.d.onChange(this.info());
+  }
+
+  private async bringUp(spec: ReplicaSpec): Promise<void> {
+    this.spec = spec;
+    this.acting = true;
+    try {
+      await this.launch();
+      this.downCause = null;
+    } catch (err) {
+      this.downCause ??= (err as Error).message.split('\n')[0] ?? null;
+      throw err;
+    } finally {
+      this.acting = false;
+    }
   }
 
   private async launch(): Promise<void> {
@@ -158,20 +222,26 @@ export class ReplicaProcess {
       await checkModelReadable(shell, spec.model);
       const { pid, adopted } = await launchReplica(shell, this.d.nodeId, binary, spec.args);
       this.pid = pid;
-      this.set('loading', adopted ? `adopted the llama-server already running (pid ${pid})` : null);
+      const note = adopted ? `adopted the llama-server already running (pid ${pid})` : null;
+      this.set('loading', note);
       const port = await this.waitListening(gen);
       this.forward?.close();
       this.forward = await shell.forwardLocal(port);
       const baseUrl = `http://${this.forward.endpoint}/v1`;
       await this.waitHealthy(baseUrl, gen);
       this.slots = await totalSlots(baseUrl);
-      await this.d.backends.register({ baseUrl, model: spec.model, name: `replica on ${this.d.nodeName()}` });
+      const id = await this.d.backends.register({ baseUrl, model: spec.model, name: `replica on ${this.d.nodeName()}`, id: this.d.backendId() });
+      this.d.onRegistered(id);
       this.baseUrl = baseUrl;
-      this.set('ready', adopted ? `adopted the llama-server already running (pid ${pid})` : null);
+      this.logTail = [];
+      this.set('ready', note);
       this.watch(gen);
     } catch (err) {
       if (gen !== this.generation) return;
+      this.forward?.close();
+      this.forward = null;
       this.logTail = await replicaLogTail(shell, this.d.nodeId).catch(() => []);
+      this.downCause = (err as Error).message.split('\n')[0] ?? null;
       this.set('error', `${(err as Error).message}${this.logTail.length ? '' : ` (log: ${replicaFiles(this.d.nodeId).display} on the node)`}`);
       throw err;
     }
@@ -234,27 +304,12 @@ export class ReplicaProcess {
     }
     this.stopWatch();
     this.logTail = await replicaLogTail(shell, this.d.nodeId).catch(() => []);
+    const said = exitCause(this.logTail);
+    this.downCause = `its process${this.pid ? ` (pid ${this.pid})` : ''} is gone${said ? `; its log ends with "${said}"` : ''}`;
     this.pid = null;
     this.dropBackend();
-    this.set('exited', `llama-server on ${this.d.nodeName()} exited unexpectedly`);
-    await this.recover(gen);
-  }
-
-  private async recover(gen: number): Promise<void> {
-    const max = this.d.maxRestarts ?? 3;
-    while (this.wanted && gen === this.generation && this.restarts < max) {
-      this.restarts++;
-      await sleep(1000 * 2 ** (this.restarts - 1));
-      if (!this.wanted || gen !== this.generation) return;
-      this.set('recovering', `restart ${this.restarts} of ${max}`);
-      try {
-        await this.launch();
-        return;
-      } catch {
-        gen = this.generation;
-      }
-    }
-    if (this.wanted && this.restarts >= max) this.set('error', `llama-server on ${this.d.nodeName()} exited and ${max} restarts failed; see the log tail`);
+    this.set('exited', `llama-server on ${this.d.nodeName()} exited unexpectedly: ${this.downCause}`);
+    this.d.onExit();
   }
 
   private dropBackend(): void {

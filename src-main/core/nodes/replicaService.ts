@@ -5,7 +5,9 @@ import type { ReplicaInfo, ReplicasStart } from '../../../shared/replicas.ts';
 import type { FitPlan } from '../../../shared/plan.ts';
 import type { OperatorChecks } from '../policy/operatorPolicy.ts';
 import { hasTensorSplitFlag } from '../plan/llamaServerFlagValues.ts';
-import { ReplicaProcess, type ReplicaBackends, type ReplicaSession } from './replicaProcess.ts';
+import type { ClusterDesiredState, ReplicaDesired } from './clusterDesiredState.ts';
+import type { ClusterLog } from './contracts.ts';
+import { ReplicaProcess, type ReplicaBackends, type ReplicaSession, type ReplicaSpec } from './replicaProcess.ts';
 
 export interface ReplicaServiceDeps {
   nodes: () => NodeInfo[];
@@ -15,6 +17,11 @@ export interface ReplicaServiceDeps {
   /** The fit plan for replicas of this model on these nodes (the model read on the nodes). */
   plan: (input: { model: string; nodes: string[]; extraArgs: string[] }) => Promise<FitPlan>;
   onChange: (info: ReplicaInfo) => void;
+  /** Which replicas should run (stored, so an engine restart brings them back). */
+  desired: ClusterDesiredState;
+  log: ClusterLog;
+  /** A replica was found gone: the reconciler looks at once instead of on its next pass. */
+  onExit: () => void;
   readyTimeoutMs?: number;
   healthIntervalMs?: number;
 }
@@ -22,9 +29,20 @@ export interface ReplicaServiceDeps {
 /** Flags Batchdeck sets itself for a replica (the alias only when the operator gives none). */
 const OWN_FLAGS = new Set(['-m', '--model', '--host', '--port', '--rpc']);
 
+/** The whole llama-server command line of a replica: the node's loopback, a port the kernel picks, an alias. */
+export function replicaSpec(d: Pick<ReplicaDesired, 'llamaServerPath' | 'model' | 'extraArgs'>): ReplicaSpec {
+  const alias = path.posix.basename(d.model).replace(/\.gguf$/i, '');
+  const named = d.extraArgs.some((a) => a === '-a' || a === '--alias' || a.startsWith('--alias='));
+  return {
+    llamaServerPath: d.llamaServerPath, model: d.model,
+    args: ['-m', d.model, '--host', '127.0.0.1', '--port', '0', ...(named ? [] : ['--alias', alias]), ...d.extraArgs],
+  };
+}
+
 /**
  * Data parallel: a whole llama-server on each chosen node, each its own backend for the model, so the
- * executor keeps every replica's slots full. One replica per node.
+ * executor keeps every replica's slots full. One replica per node. Which replicas should run is stored; the
+ * cluster reconciler adopts or restarts them (see replicaRecovery.ts).
  */
 export class ReplicaService {
   private readonly d: ReplicaServiceDeps;
@@ -32,10 +50,26 @@ export class ReplicaService {
 
   constructor(deps: ReplicaServiceDeps) {
     this.d = deps;
+    // Wanted by the previous engine: shown at once, adopted or restarted by the reconciler.
+    for (const w of this.wanted()) {
+      const n = this.d.nodes().find((x) => x.id === w.nodeId);
+      if (n) this.replica(n).restore(replicaSpec(w));
+    }
   }
 
   list(): ReplicaInfo[] {
-    return [...this.replicas.values()].map((r) => r.info()).filter((i) => i.state !== 'stopped');
+    return [...this.replicas.values()].map((r) => r.info()).filter((i) => i.state !== 'stopped').sort((a, b) => a.node.localeCompare(b.node));
+  }
+
+  /** The replicas that should run (their start was confirmed once, and no stop since). */
+  wanted(): ReplicaDesired[] {
+    return this.d.desired.replicas().filter((r) => r.running);
+  }
+
+  /** The process of a wanted replica, for the reconciler; null when its node is gone. */
+  process(nodeId: string): ReplicaProcess | null {
+    const n = this.d.nodes().find((x) => x.id === nodeId);
+    return n ? this.replica(n) : null;
   }
 
   private choose(wanted: readonly string[] | undefined): NodeInfo[] {
@@ -63,19 +97,38 @@ export class ReplicaService {
         throw new ApiError({ code: 'conflict', message: `Not starting replicas: ${plan.summary}. Choose nodes that fit, a shorter context or fewer slots (-c, -np), or start anyway with override (CLI: --force).` });
       }
     }
-    const alias = path.posix.basename(input.model).replace(/\.gguf$/i, '');
-    const named = extraArgs.some((a) => a === '-a' || a === '--alias' || a.startsWith('--alias='));
-    const args = ['-m', input.model, '--host', '127.0.0.1', '--port', '0', ...(named ? [] : ['--alias', alias]), ...extraArgs];
-    const results = await Promise.allSettled(nodes.map((n) => this.replica(n).start({ llamaServerPath: input.llamaServerPath ?? '', model: input.model, args })));
+    const llamaServerPath = input.llamaServerPath ?? '';
+    const spec = replicaSpec({ llamaServerPath, model: input.model, extraArgs });
+    const results = await Promise.allSettled(nodes.map(async (n) => {
+      // Stored before the start (so the backend it registers is remembered), wanted once it is ready: a start
+      // that fails is not a wish to retry.
+      this.d.desired.setReplica({ nodeId: n.id, llamaServerPath, model: input.model, extraArgs });
+      try {
+        await this.replica(n).start(spec);
+      } catch (err) {
+        this.d.desired.forgetReplica(n.id);
+        throw err;
+      }
+      this.d.desired.setReplicaRunning(n.id);
+    }));
     const failed = results.map((r, i) => (r.status === 'rejected' ? `${nodes[i]!.name}: ${(r.reason as Error).message}` : null)).filter((x): x is string => x !== null);
+    const started = nodes.filter((_, i) => results[i]!.status === 'fulfilled').map((n) => n.name);
+    if (started.length) this.d.log('info', `Replicas started by the operator on ${started.join(', ')} (${input.model})`);
+    if (failed.length) this.d.log('error', `Replicas that did not start: ${failed.join('; ')}`);
     if (failed.length === nodes.length) throw new ApiError({ code: 'unavailable', message: `No replica started: ${failed.join('; ')}` });
     return this.list();
   }
 
+  /** Clears the wish first (the reconciler must not bring them back), then stops what runs on the nodes. */
   async stop(wanted: readonly string[] | undefined): Promise<ReplicaInfo[]> {
-    const ids = wanted?.length ? this.choose(wanted).map((n) => n.id) : [...this.replicas.keys()];
-    const results = await Promise.allSettled(ids.map((id) => this.replicas.get(id)?.stop()));
+    const ids = wanted?.length
+      ? this.choose(wanted).map((n) => n.id)
+      : [...new Set([...this.replicas.keys(), ...this.d.desired.replicas().map((r) => r.nodeId)])];
+    for (const id of ids) this.d.desired.forgetReplica(id);
+    const results = await Promise.allSettled(ids.map((id) => this.process(id)?.stop()));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).message);
+    const names = ids.map((id) => this.d.nodes().find((n) => n.id === id)?.name ?? id);
+    if (names.length) this.d.log('info', `Replicas stopped by the operator on ${names.join(', ')}`);
     if (failed.length) throw new ApiError({ code: 'unavailable', message: `Some replicas did not stop: ${failed.join('; ')}` });
     return this.list();
   }
@@ -93,6 +146,9 @@ export class ReplicaService {
         session: () => this.d.session(n.id),
         backends: this.d.backends,
         onChange: (info) => this.d.onChange(info),
+        backendId: () => this.d.desired.replica(n.id)?.backendId ?? null,
+        onRegistered: (id) => this.d.desired.setReplicaBackend(n.id, id),
+        onExit: () => this.d.onExit(),
         ...(this.d.readyTimeoutMs !== undefined ? { readyTimeoutMs: this.d.readyTimeoutMs } : {}),
         ...(this.d.healthIntervalMs !== undefined ? { healthIntervalMs: this.d.healthIntervalMs } : {}),
       });

@@ -182,6 +182,25 @@ describe.skipIf(unavailable !== null)('the cluster recovers by itself, and says 
     expect(await chat(ready.baseUrl!)).toContain('over 2 rpc-server');
   });
 
+  it('with recovery off, a crashed rpc-server is one alert that reads well and says what to do', { timeout: 60_000 }, async () => {
+    const k = open({ autoRecovery: () => false });
+    await k.service.add(nodeInput('node-a', await freePort()));
+    await k.service.add(nodeInput('node-b', await freePort()));
+    expect((await k.service.startAll()).map((n) => n.state)).toEqual(['running', 'running']);
+    const b = nodeNamed(k, 'node-b');
+    process.kill(b.pid!, 'SIGKILL');
+    await waitFor('node-b to read down', () => nodeNamed(k, 'node-b').state === 'error');
+    // A few reconciler passes: nothing restarts it, and no second alert joins the first.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const alerts = [...k.alerts.active.values()].filter((a) => a.message.includes('node-b'));
+    expect(alerts.map((a) => a.key)).toEqual([`node:${b.id}:down`]);
+    expect(alerts[0]!.message).toBe(`rpc-server on node-b stopped unexpectedly: its process (pid ${b.pid}) is gone. Automatic recovery is off: start it from the Nodes view or \`batchdeck nodes start node-b\`, or turn on automatic recovery in Settings.`);
+    expect(nodeNamed(k, 'node-b').state).toBe('error');
+
+    await k.service.start(b.id);
+    expect(k.alerts.active.has(`node:${b.id}:down`)).toBe(false);
+  });
+
   it('kills a coordinator that stops answering /health, and starts a new one', { timeout: 60_000 }, async () => {
     const k = open({ coordinatorUnresponsiveAfterMs: 1_500, coordinatorStopTimeoutMs: 1_000 });
     await clusterOfTwo(k);
