@@ -9,7 +9,8 @@ import { ResultDownloads } from './ResultDownloads.tsx';
 
 const CANCELLABLE: BatchStatus[] = ['validating', 'queued', 'in_progress', 'paused'];
 const PAUSABLE: BatchStatus[] = ['queued', 'in_progress'];
-const NOT_RETRYABLE: BatchStatus[] = ['validating', 'cancelling', 'finalizing'];
+/** Where the engine re-queues failed requests; an expired, cancelled or failed batch is over (OpenAI's semantics). */
+const RETRYABLE: BatchStatus[] = ['queued', 'in_progress', 'paused', 'completed'];
 
 type Command = Extract<RequestName, 'batches.cancel' | 'batches.pause' | 'batches.resume' | 'batches.retryFailed'>;
 
@@ -34,7 +35,7 @@ export function BatchActions({ batch }: { batch: BatchSummary }) {
         <button type="button" className="btn" disabled={busy || s !== 'paused'} onClick={() => void command.run('batches.resume')}>
           Resume
         </button>
-        <button type="button" className="btn" disabled={busy || batch.counts.failed === 0 || NOT_RETRYABLE.includes(s)} onClick={() => void command.run('batches.retryFailed')}>
+        <button type="button" className="btn" disabled={busy || batch.counts.failed === 0 || !RETRYABLE.includes(s)} onClick={() => void command.run('batches.retryFailed')}>
           Retry failed
         </button>
         <ConfirmButton className="btn btn--danger" label="Cancel batch" confirmLabel="Confirm cancel" disabled={busy || !CANCELLABLE.includes(s)} onConfirm={() => void command.run('batches.cancel')} />

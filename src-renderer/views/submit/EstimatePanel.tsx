@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { BatchEstimate } from '../../../shared/batch.ts';
 import { useApi } from '../../api/ApiContext.tsx';
 import { useAppStore } from '../../store/appStore.ts';
+import { selectBatchTabCounts } from '../../store/selectors.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { formatInt } from '../../format/numbers.ts';
 import { formatWhen } from '../../format/time.ts';
@@ -18,6 +19,10 @@ export function EstimatePanel({ requestCount, model, priority }: { requestCount:
   const [error, setError] = useState<Error | null>(null);
   // Coarse bucket: the estimate does not need asking again for every request the executor finishes.
   const queueBucket = Math.round(Math.log2(1 + pendingAhead) * 4);
+  // The queue-limit verdict also changes when a limit is edited (in Settings, another window, a script) or a
+  // batch leaves the queue while the requests ahead stay put (a paused one cancelled): ask again then too.
+  const limits = useAppStore((s) => (s.settings ? `${s.settings.maxQueuedBatches}:${s.settings.maxQueuedRequests}` : ''));
+  const activeBatches = useAppStore((s) => selectBatchTabCounts(s).active);
 
   useEffect(() => {
     let live = true;
@@ -31,7 +36,7 @@ export function EstimatePanel({ requestCount, model, priority }: { requestCount:
       live = false;
       clearTimeout(timer);
     };
-  }, [api, requestCount, model, priority, queueBucket]);
+  }, [api, requestCount, model, priority, queueBucket, limits, activeBatches]);
 
   return (
     <div className="estimate" aria-label="Estimate">

@@ -115,6 +115,10 @@ export interface StackOptions {
   gpuCapture?: string;
   /** Settings applied right after serve starts. */
   settings?: RequestInput<'settings.update'>;
+  /** More `batchdeck serve` flags (e.g. --llama-server PATH). */
+  serveArgs?: string[];
+  /** A token serve requires (given as BATCHDECK_TOKEN, as the README advises); `call` then sends it. */
+  token?: string;
 }
 
 export interface Stack {
@@ -156,8 +160,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     for (const args of opts.simulators ?? []) await startSimulator(args);
     const args = ['serve', '--port', '0', '--data-dir', path.join(tmp, 'data'), ...simulators.flatMap((s) => ['--backend', s.url])];
     if (!gpu) args.push('--no-gpu');
-    serve = await startCli(args, /batchdeck serving (http:\/\/\S+)/, { env: gpu ? gpu.env() : {} });
-    const call = api(serve.url);
+    args.push(...(opts.serveArgs ?? []));
+    const env = { ...(gpu ? gpu.env() : {}), ...(opts.token ? { BATCHDECK_TOKEN: opts.token } : {}) };
+    serve = await startCli(args, /batchdeck serving (http:\/\/\S+)/, { env });
+    const call = api(serve.url, opts.token);
     if (opts.settings) await call('settings.update', opts.settings);
     return { url: serve.url, call, serve, simulators, simulatorUrls: simulators.map((s) => s.url), gpu, tmp, startSimulator, stop };
   } catch (err) {
