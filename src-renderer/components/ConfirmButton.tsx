@@ -18,13 +18,20 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, disabled, name, 
   disabled?: boolean;
   className?: string;
 }) {
-  const [asking, setAsking] = useState(false);
+  const [asking, setAskingState] = useState(false);
   const [armed, setArmed] = useState(false);
+  // Disarmed in the same update that hides the question, so a question asked again is never armed on its first frame.
+  const setAsking = (value: boolean) => {
+    setArmed(false);
+    setAskingState(value);
+  };
   useEffect(() => {
     if (!asking) return;
-    setArmed(false);
     const arm = setTimeout(() => setArmed(true), ARMING_MS);
-    const expire = setTimeout(() => setAsking(false), 6000);
+    const expire = setTimeout(() => {
+      setArmed(false);
+      setAskingState(false);
+    }, 6000);
     return () => {
       clearTimeout(arm);
       clearTimeout(expire);

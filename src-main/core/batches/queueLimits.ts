@@ -47,12 +47,12 @@ export class QueueLimits {
     if (s.maxQueuedBatches > 0 && now.batches >= s.maxQueuedBatches) {
       return {
         setting: 'maxQueuedBatches', limit: s.maxQueuedBatches, current: now.batches,
-        message: `Queue limit reached: ${now.batches} batches are queued or running and the limit (maxQueuedBatches) is ${s.maxQueuedBatches}. Wait for one to finish, cancel one, or raise the limit in Settings.`,
+        message: `Queue limit reached: ${now.batches} ${now.batches === 1 ? 'batch is' : 'batches are'} queued or running and the limit (maxQueuedBatches) is ${s.maxQueuedBatches}. Wait for one to finish, cancel one, or raise the limit in Settings.`,
       };
     }
     const adding = newRequests ?? 0;
     if (s.maxQueuedRequests > 0 && (now.requests >= s.maxQueuedRequests || now.requests + adding > s.maxQueuedRequests)) {
-      const what = adding > 0 ? `this batch's ${adding} requests would bring the queue to ${now.requests + adding}` : `${now.requests} requests are queued`;
+      const what = adding > 0 ? `this batch's ${adding} requests would bring the queue to ${now.requests + adding}` : `${now.requests} ${now.requests === 1 ? 'request is' : 'requests are'} queued`;
       return {
         setting: 'maxQueuedRequests', limit: s.maxQueuedRequests, current: now.requests,
         message: `Queue limit reached: ${what} and the limit (maxQueuedRequests) is ${s.maxQueuedRequests}. Wait for the queue to drain, split the file, or raise the limit in Settings.`,

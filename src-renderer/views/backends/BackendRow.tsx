@@ -41,7 +41,7 @@ export const BackendRow = memo(function BackendRow({ id }: { id: string }) {
             Test connection
           </button>
           <button type="button" className="btn btn--small" onClick={() => setEditing(true)}>Edit</button>
-          <ConfirmButton label="Remove" confirmLabel="Confirm remove" onConfirm={() => void remove.run()} disabled={remove.pending} />
+          <ConfirmButton label="Remove" confirmLabel="Confirm remove" name={b.name} onConfirm={() => void remove.run()} disabled={remove.pending} />
         </span>
       </div>
       {b.simulated && <p className="small text-sim">Built-in simulator: answers are generated, not produced by a model. Use it to try the whole flow.</p>}

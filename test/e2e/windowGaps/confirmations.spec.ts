@@ -102,10 +102,10 @@ test('Remove backend: one click and a double-click only ask; the confirm, once a
     expect((await call('backends.list', {})).map((b) => b.id)).toEqual([backend!.id]);
     await expect(card).toBeVisible();
   };
-  const trigger = card.getByRole('button', { name: 'Remove', exact: true });
-  const confirm = card.getByRole('button', { name: 'Confirm remove' });
+  const trigger = card.getByRole('button', { name: `Remove ${backend!.name}`, exact: true });
+  const confirm = card.getByRole('button', { name: `Confirm remove ${backend!.name}` });
 
-  await doubleClickDoesNothing(page, trigger, confirm, 'Keep', stillThere);
+  await doubleClickDoesNothing(page, trigger, confirm, `Keep ${backend!.name}`, stillThere);
   await oneClickOnlyAsks(trigger, confirm, stillThere);
   await confirm.click();
   await expect(card).toBeHidden();

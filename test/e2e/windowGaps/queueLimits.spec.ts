@@ -92,7 +92,7 @@ test('with "Most queued batches" reached, Submit shows the limit; raised in anot
   await dropFileOnWindow(page, 'five.jsonl', chatLines(5, { model: FAST, prefix: 'f' }));
   await expect(page.getByText(/5 requests/)).toBeVisible();
   const refusal = estimate(page).getByRole('alert');
-  await expect(refusal).toContainText('1 batches are queued or running and the limit (maxQueuedBatches) is 1');
+  await expect(refusal).toContainText('1 batch is queued or running and the limit (maxQueuedBatches) is 1');
   await page.getByRole('button', { name: 'Submit batch' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'The batch was not submitted' })).toContainText('(maxQueuedBatches) is 1');
   expect((await stack.call('batches.list', { status: 'all' })).map((b) => b.id).sort()).toEqual([...before, running.id].sort());
