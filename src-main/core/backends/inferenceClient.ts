@@ -9,7 +9,8 @@ export interface InferenceResponse {
 
 export interface InferenceRequest {
   url: URL;
-  body: string;
+  /** JSON text, or its UTF-8 bytes (the executor sends a stored line's body bytes as they are). */
+  body: string | Buffer;
   apiKey: string | null;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
@@ -57,7 +58,7 @@ export class InferenceClient {
       const mod = this.isHttps ? https : http;
       const headers: http.OutgoingHttpHeaders = {
         'content-type': 'application/json',
-        'content-length': Buffer.byteLength(req.body),
+        'content-length': typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.length,
       };
       if (req.apiKey) headers.authorization = `Bearer ${req.apiKey}`;
       let settled = false;

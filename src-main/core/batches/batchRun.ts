@@ -70,13 +70,13 @@ export class BatchRun {
     this.repo = repo;
   }
 
-  /** Reads one request line's bytes from the input file. */
-  readLine(item: WorkItem): string {
+  /** Where one request line's bytes are: buf[start, start + item.length), valid until the next read. */
+  lineBytes(item: WorkItem): { buf: Buffer; start: number } {
     const end = item.offset + item.length;
     // Requests go out in file order, so one read serves the next few hundred lines: a read per request was a
     // syscall per request on the executor's hot path.
     if (item.offset < this.aheadStart || end > this.aheadEnd) this.readAhead(item.offset, item.length);
-    return this.ahead.toString('utf8', item.offset - this.aheadStart, end - this.aheadStart);
+    return { buf: this.ahead, start: item.offset - this.aheadStart };
   }
 
   private ahead = Buffer.alloc(0);

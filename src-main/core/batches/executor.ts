@@ -7,6 +7,7 @@ import { RequestStateCode, type RequestOutcome, type RequestsRepo } from '../sto
 import type { BatchRun, WorkItem } from './batchRun.ts';
 import { OutcomeWriter } from './outcomeWriter.ts';
 import { DEFAULT_RETRY_LIMITS, decideAfterStatus, parseRetryAfter, type RetryLimits } from './retryPolicy.ts';
+import { requestBody } from './requestBody.ts';
 
 export interface ExecutorHooks {
   /** A batch's counters or status changed (the caller coalesces). */
@@ -213,11 +214,10 @@ export class Executor {
     }
     run.lastDispatchAt = now;
     item.attempts++;
-    let body: string;
+    let body: Buffer | string;
     try {
-      const line = JSON.parse(run.readLine(item)) as { body: Record<string, unknown> };
-      if (run.model !== null) line.body.model = run.model;
-      body = JSON.stringify(line.body);
+      const { buf, start } = run.lineBytes(item);
+      body = requestBody(buf, start, start + item.length, run.model);
     } catch (err) {
       this.finish(run, item, failOutcome(run, item, 'input_unreadable', `Could not read request ${item.customId} from the input file: ${(err as Error).message}`));
       return;

@@ -20,7 +20,10 @@ interface Prepared {
   /** The id the batch will get: the requests are written under it while the file is validated. */
   batchId: string;
   abort: AbortController;
+  /** The report: ready when the scan and the upload are done, maybe before the last rows are written. */
   validation: Promise<UploadReport>;
+  /** Settles when the worker has stopped: every row written (resolves), or none left (rejects). */
+  rows: Promise<IngestResult>;
   report: UploadReport | null;
   /** Set while the upload is still arriving: stops it (discard during the upload). */
   stopUpload: ((reason: Error) => void) | null;
@@ -105,22 +108,24 @@ export class PreparedUploads {
     return this.start({ ...file, batch_id: batchId }, batchId, undefined, undefined, Promise.resolve()).validation;
   }
 
-  /**
-   * Hands a validated (or still validating) upload to a batch being created from it through the API: the
-   * batch takes the reserved id, so the rows written during the upload are its own. Null when there is none
-   * (never validated, or already taken by another batch: that one validates the file itself).
-   */
+  /** The batch id an upload validated at upload time reserved (what `claim` would hand over), if any. */
   reservedBatchId(fileId: string): string | null {
     const entry = this.prepared.get(fileId);
     return entry && entry.stopUpload === null ? entry.batchId : null;
   }
 
+  /**
+   * Hands a validated (or still validating) upload to a batch being created from it through the API: the
+   * batch takes the reserved id, so the rows written during the upload are its own. Null when there is none
+   * (never validated, or already taken by another batch: that one validates the file itself).
+   */
   claim(fileId: string): ClaimedUpload | null {
     const entry = this.prepared.get(fileId);
     if (!entry || entry.stopUpload !== null) return null;
     this.prepared.delete(fileId);
     entry.claimed = true;
-    return { batchId: entry.batchId, validation: entry.validation };
+    // The batch is queued once every row is written.
+    return { batchId: entry.batchId, validation: entry.rows.then(() => entry.validation) };
   }
 
   /**
@@ -132,7 +137,7 @@ export class PreparedUploads {
     if (!entry) return;
     this.prepared.delete(fileId);
     entry.abort.abort();
-    await entry.validation.catch(() => undefined);
+    await Promise.allSettled([entry.validation, entry.rows]);
     this.o.db.prepare('DELETE FROM requests WHERE batch_id = ?').run(entry.batchId);
     this.o.db.prepare('UPDATE files SET batch_id = NULL WHERE id = ?').run(fileId);
   }
@@ -141,7 +146,9 @@ export class PreparedUploads {
     const fileId = file.id;
     const abort = new AbortController();
     const started = performance.now();
-    const entry: Prepared = { fileId, file, batchId, abort, report: null, stopUpload: null, claimed: false, validation: Promise.resolve(null as never) };
+    const entry: Prepared = { fileId, file, batchId, abort, report: null, stopUpload: null, claimed: false, validation: Promise.resolve(null as never), rows: Promise.resolve(null as never) };
+    let scanned!: (r: IngestResult) => void;
+    const scan = new Promise<IngestResult>((resolve) => { scanned = resolve; });
     const ingest = ingestFile({
       filePath: file.path!,
       dbPath: this.o.dbPath,
@@ -153,18 +160,38 @@ export class PreparedUploads {
         fileId, bytesRead: p.bytesRead, totalBytes: p.totalBytes, lines: p.lines, errorCount: p.errorCount,
         firstErrors: p.firstErrors, elapsedMs: Math.round(performance.now() - started),
       }),
+      onValidated: scanned,
     });
-    // The report is final once both are done: a scan refused early (a binary file) ends before the upload.
-    entry.validation = Promise.all([ingest, uploaded]).then(([r]) => this.finish(entry, r, started), (err: unknown) => {
-      this.forget(entry);
-      if (abort.signal.aborted) throw new ApiError({ code: 'conflict', message: `Validation of ${file.filename} was cancelled; nothing was kept` });
-      if (growing) throw new ApiError({ code: 'invalid_input', message: `The upload of ${file.filename} did not arrive whole (${(err as Error).message}); nothing was kept. Upload it again.` });
-      throw new ApiError({ code: 'internal', message: `Could not validate ${file.filename}: ${(err as Error).message}` });
-    });
+    entry.rows = ingest;
+    // A failed validation stops the upload too: there is nothing to keep it for.
+    ingest.catch((err: unknown) => entry.stopUpload?.(err instanceof Error ? err : new Error(String(err))));
+    ingest.then(scanned, () => undefined);
+    entry.validation = this.settle(entry, Promise.race([scan, ingest]), uploaded, started, growing !== undefined);
+    // A report already given (all good) whose last rows then failed to be written: nothing is kept.
+    Promise.all([entry.validation, ingest]).catch(() => { if (entry.report) this.forget(entry); });
     // Awaited by whoever asks (validate, claim, discard); this keeps an unasked failure from going unhandled.
     entry.validation.catch(() => undefined);
     this.prepared.set(fileId, entry);
     return entry;
+  }
+
+  /**
+   * The report is final once both the scan and the upload are done (a scan that refused a binary file ends
+   * early). On failure both are waited for before anything is removed: the worker must have stopped writing
+   * rows before the cleanup deletes them.
+   */
+  private async settle(entry: Prepared, scanned: Promise<IngestResult>, uploaded: Promise<void>, started: number, growing: boolean): Promise<UploadReport> {
+    const [scan, upload] = await Promise.allSettled([scanned, uploaded]);
+    if (scan.status === 'fulfilled' && upload.status === 'fulfilled') return this.finish(entry, scan.value, started);
+    await entry.rows.catch(() => undefined);
+    this.forget(entry);
+    const name = entry.file.filename;
+    if (entry.abort.signal.aborted) throw new ApiError({ code: 'conflict', message: `Validation of ${name} was cancelled; nothing was kept` });
+    if (upload.status === 'rejected') {
+      throw new ApiError({ code: 'invalid_input', message: `The upload of ${name} did not arrive whole (${(upload.reason as Error).message}); nothing was kept. Upload it again.` });
+    }
+    const err = (scan as PromiseRejectedResult).reason as Error;
+    throw new ApiError({ code: 'internal', message: `Could not validate ${name}${growing ? ' while it was uploaded' : ''}: ${err.message}` });
   }
 
   private finish(entry: Prepared, r: IngestResult, started: number): UploadReport {
@@ -183,8 +210,11 @@ export class PreparedUploads {
     return report;
   }
 
-  /** Creates the batch from a validated upload; the file is neither read nor validated again. */
-  submit(input: SubmitPrepared): BatchSummary {
+  /**
+   * Creates the batch from a validated upload; the file is neither read nor validated again. The report may
+   * come a moment before the last rows are written: Submit waits for them.
+   */
+  async submit(input: SubmitPrepared): Promise<BatchSummary> {
     const entry = this.prepared.get(input.fileId);
     if (!entry) throw new ApiError({ code: 'not_found', message: `File ${input.fileId} has not been validated (or was discarded); drop it on the window again` });
     const report = entry.report;
@@ -192,6 +222,12 @@ export class PreparedUploads {
     if (!report.ok) {
       throw new ApiError({ code: 'invalid_input', message: `${report.filename} has ${report.errors.length} error(s); nothing was queued. Fix the file and drop it again.` });
     }
+    try {
+      await entry.rows;
+    } catch (err) {
+      throw new ApiError({ code: 'internal', message: `Could not store the requests of ${report.filename}: ${(err as Error).message}. Drop it again.` });
+    }
+    if (this.prepared.get(input.fileId) !== entry) throw new ApiError({ code: 'not_found', message: `File ${input.fileId} was discarded before it was queued` });
     // Created first, forgotten after: a refusal (a full queue, HTTP 429) leaves the validated upload to submit later.
     const created = this.o.batches.createIngested(entry.batchId, {
       inputFileId: input.fileId,
@@ -257,14 +293,14 @@ export class PreparedUploads {
       e.stopUpload?.(new Error('the engine is shutting down'));
       if (!e.report) e.abort.abort();
     }
-    await Promise.all(entries.map((e) => e.validation.catch(() => undefined)));
+    await Promise.all(entries.map((e) => Promise.allSettled([e.validation, e.rows])));
   }
 
   private async stop(entry: Prepared): Promise<void> {
     entry.stopUpload?.(new Error('the upload was discarded'));
     entry.abort.abort();
     // The worker deletes the rows it wrote when it stops; wait for it so nothing is left behind.
-    await entry.validation.catch(() => undefined);
+    await Promise.allSettled([entry.validation, entry.rows]);
     this.forget(entry);
   }
 

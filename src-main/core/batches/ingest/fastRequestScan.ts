@@ -23,6 +23,9 @@ export class RequestFields {
   modelStart = 0;
   modelEnd = 0;
   modelEscaped = false;
+  /** The body object's bytes, braces included (the last `body` key's, as JSON.parse keeps). */
+  bodyStart = 0;
+  bodyEnd = 0;
   /** body.stream is the literal true. */
   streamTrue = false;
   /** body.input is a string or an array (what a /v1/responses request needs). */
@@ -165,8 +168,13 @@ function value(depth: number, field: number): boolean {
   }
   if (c === 0x7b) {
     if (depth >= MAX_DEPTH) return false;
+    const s = p;
     if (!object(depth + 1, field === BODY ? BODY : -1)) return false;
-    if (field === BODY) seen |= 1 << BODY;
+    if (field === BODY) {
+      seen |= 1 << BODY;
+      f.bodyStart = s;
+      f.bodyEnd = p;
+    }
     return true;
   }
   if (c === 0x5b) {

@@ -7,6 +7,11 @@ export interface IngestCallOptions extends IngestOptions {
   /** A few times a second while the file is read, for a progress bar. */
   onProgress?: (progress: IngestProgress) => void;
   /**
+   * When every line is good and rows are being written: called with the result (insertedRows 0) as soon as the
+   * scan ends, while the last rows are still being written; the promise resolves once they are.
+   */
+  onValidated?: (result: IngestResult) => void;
+  /**
    * Aborting stops the worker at its next read or transaction; rows already written are deleted before the
    * promise rejects with the abort reason. If the ingest had already finished, it resolves with its result.
    */
@@ -32,7 +37,7 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
  * the database write fails or the signal aborts; a bad file resolves with ok=false and its errors.
  */
 export function ingestFile(opts: IngestCallOptions): Promise<IngestResult> {
-  const { onProgress, signal, ...workerOpts } = opts;
+  const { onProgress, onValidated, signal, ...workerOpts } = opts;
   if ((workerOpts.dbPath === undefined) !== (workerOpts.batchId === undefined)) {
     return Promise.reject(new Error('ingestFile: dbPath and batchId go together (both to insert rows, neither to only validate)'));
   }
@@ -55,6 +60,7 @@ export function ingestFile(opts: IngestCallOptions): Promise<IngestResult> {
 
     worker.on('message', (message: IngestWorkerMessage) => {
       if (message.type === 'progress') onProgress?.(message.progress);
+      else if (message.type === 'validated') onValidated?.(message.result);
       else if (message.type === 'result') settle(() => resolve(message.result));
       else if (message.type === 'aborted') settle(() => reject(signal?.reason ?? new Error('ingest aborted')));
       else settle(() => reject(Object.assign(new Error(message.message), message.stack === undefined ? {} : { stack: message.stack })));

@@ -50,6 +50,9 @@ async function main({ opts, abortFlag }: IngestWorkerData): Promise<void> {
   try {
     result = validateBatchFile(opts, onProgress, writer ?? undefined, shouldStop);
     if (writer && result.ok) {
+      // The report does not wait for the row writer thread to catch up; only queuing the batch does. (Rows
+      // written inline are all in a moment later: the report waits for them, as small files always did.)
+      if (writer.onItsOwnThread) post({ type: 'validated', result });
       const { written, writeMs } = await writer.finish();
       result.insertedRows = written;
       result.timings.insertMs = Math.round(writeMs);

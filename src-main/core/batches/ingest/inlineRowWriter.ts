@@ -6,6 +6,8 @@ import type { RequestRows } from './validateBatchFile.ts';
  * worker start-up, more than the whole insert of a few thousand rows. Same protocol as ParallelRowWriter.
  */
 export class InlineRowWriter implements RequestRows {
+  /** Whether rows are written beside the scan (so they may still be arriving when it ends). */
+  readonly onItsOwnThread = false;
   readonly #writer: RequestRowWriter;
 
   constructor(dbPath: string, batchId: string, shouldStop: () => boolean) {

@@ -43,6 +43,9 @@ export class RequestRowWriter {
 
   constructor(dbPath: string, batchId: string, shouldStop: () => boolean = () => false) {
     this.#db = openDatabase(dbPath);
+    // The custom_id index takes rows in an order unlike the file's; with SQLite's default 2 MB page cache its
+    // pages were read back over and over (1M rows: 2.2 s of insert; 1.5 s with 16 MB; no gain past that).
+    this.#db.pragma('cache_size = -16384');
     this.#batchId = batchId;
     this.#shouldStop = shouldStop;
     try {

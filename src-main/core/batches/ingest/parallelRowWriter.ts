@@ -5,7 +5,7 @@ import type { RequestRows } from './validateBatchFile.ts';
 
 const WORKER_URL = new URL('./rowWriterWorker.ts', import.meta.url);
 /** Chunks handed over and not yet written; past this the validator waits, so rows never pile up in memory. */
-const MAX_IN_FLIGHT = 3;
+const MAX_IN_FLIGHT = 12;
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
 /** Room for typical custom_ids; a chunk of longer ones grows its byte buffer. */
 const ID_BYTES_PER_ROW = 32;
@@ -16,6 +16,8 @@ const ID_BYTES_PER_ROW = 32;
  * are in flight; the validator blocks (Atomics.wait, it is a worker) until the writer catches up.
  */
 export class ParallelRowWriter implements RequestRows {
+  /** Whether rows are written beside the scan (so they may still be arriving when it ends). */
+  readonly onItsOwnThread = true;
   readonly #worker: Worker;
   readonly #shared = new Int32Array(new SharedArrayBuffer(8));
   readonly #outcome: Promise<RowWriterReply>;

@@ -56,6 +56,8 @@ export interface IngestWorkerData {
 /** What the ingest worker posts back to its parent. */
 export type IngestWorkerMessage =
   | { type: 'progress'; progress: IngestProgress }
+  /** The scan is done and every line is good; the last rows are still being written (the result follows). */
+  | { type: 'validated'; result: IngestResult }
   | { type: 'result'; result: IngestResult }
   | { type: 'aborted' }
   | { type: 'failure'; message: string; stack?: string };
