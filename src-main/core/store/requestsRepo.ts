@@ -1,3 +1,4 @@
+import { CustomIdIndexes } from './customIdIndexes.ts';
 import type { Db } from './database.ts';
 
 /** Stored request states (kept small: one byte per row matters at a million rows). */
@@ -47,8 +48,10 @@ export class RequestsRepo {
   private readonly pendingStmt;
   private readonly outcomeStmt;
   private readonly countersStmt;
+  private readonly customIdIndexes: CustomIdIndexes;
   constructor(db: Db) {
     this.db = db;
+    this.customIdIndexes = new CustomIdIndexes(db);
     this.pendingStmt = db.prepare(
       'SELECT idx, custom_id, offset, length, attempts FROM requests WHERE batch_id = ? AND state = 0 AND idx > ? ORDER BY idx LIMIT ?',
     );
@@ -149,14 +152,13 @@ export class RequestsRepo {
     return this.db.prepare('SELECT * FROM requests WHERE batch_id = ? AND state = ? ORDER BY idx').iterate(batchId, state) as IterableIterator<RequestRow>;
   }
 
+  /** The batch's rows with these custom_ids; the first call for a batch builds its custom_id index (customIdIndexes.ts). */
   byCustomIds(batchId: string, customIds: readonly string[]): RequestRow[] {
-    if (customIds.length === 0) return [];
-    return this.db
-      .prepare(`SELECT * FROM requests WHERE batch_id = ? AND custom_id IN (${customIds.map(() => '?').join(',')})`)
-      .all(batchId, ...customIds) as RequestRow[];
+    return this.customIdIndexes.byCustomIds(batchId, customIds);
   }
 
   deleteBatch(batchId: string): void {
     this.db.prepare('DELETE FROM requests WHERE batch_id = ?').run(batchId);
+    this.customIdIndexes.drop(batchId);
   }
 }

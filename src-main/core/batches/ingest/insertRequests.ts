@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { dropCustomIdIndex } from '../../store/customIdIndexes.ts';
 import { openDatabase, type Db } from '../../store/database.ts';
 
 /**
@@ -43,8 +44,10 @@ export class RequestRowWriter {
 
   constructor(dbPath: string, batchId: string, shouldStop: () => boolean = () => false) {
     this.#db = openDatabase(dbPath);
-    // The custom_id index takes rows in an order unlike the file's; with SQLite's default 2 MB page cache its
-    // pages were read back over and over (1M rows: 2.2 s of insert; 1.5 s with 16 MB; no gain past that).
+    // For a custom_id index, which takes rows in an order unlike the file's: with SQLite's default 2 MB page
+    // cache its pages were read back over and over (1M rows: 2.2 s of insert; 1.5 s with 16 MB). Since that
+    // index is built only for compared batches (customIdIndexes.ts) it rarely exists; the rows and the state
+    // index go in file order, the same speed with either cache size.
     this.#db.pragma('cache_size = -16384');
     this.#batchId = batchId;
     this.#shouldStop = shouldStop;
@@ -93,6 +96,8 @@ export class RequestRowWriter {
     this.#pending = 0;
     try {
       if (this.#written > 0) this.#db.prepare('DELETE FROM requests WHERE batch_id = ?').run(this.#batchId);
+      // A Compare opened while the batch was validating may have built its custom_id index.
+      dropCustomIdIndex(this.#db, this.#batchId);
     } finally {
       this.#written = 0;
       this.#close();

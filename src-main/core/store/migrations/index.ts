@@ -10,6 +10,7 @@ import { migration as m8 } from './0008_requests_by_custom_id.ts';
 import { migration as m9 } from './0009_cluster_desired_state.ts';
 import { migration as m10 } from './0010_batches_expired_at.ts';
 import { migration as m11 } from './0011_replica_desired_state.ts';
+import { migration as m12 } from './0012_requests_without_custom_id_index.ts';
 
 /** In order; a new migration is a new file added at the end, never an edit of an old one. */
-export const migrations: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11];
+export const migrations: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12];
