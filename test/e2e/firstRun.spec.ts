@@ -42,4 +42,9 @@ test('with no backend the Dashboard says so, starts the simulator in one click, 
   await expect(page.getByLabel('Model')).toHaveValue('sim-model');
   await page.getByRole('button', { name: 'Submit batch' }).click();
   await expect(page.locator('.batch-header__count')).toHaveText('20 / 20', { timeout: 60_000 });
+
+  // The Backends view says who served them, live from the engine's counter.
+  const [sim] = backends.filter((b) => b.simulated);
+  await page.getByRole('link', { name: 'Backends' }).click();
+  await expect(page.getByLabel(`Requests served by ${sim!.name}`)).toHaveText('20 (100% of all)');
 });

@@ -14,6 +14,7 @@ import { BackendForm } from './BackendForm.tsx';
 export const BackendRow = memo(function BackendRow({ id }: { id: string }) {
   const api = useApi();
   const b = useAppStore((s) => s.backends[id]);
+  const servedByAll = useAppStore((s) => Object.values(s.backends).reduce((n, x) => n + x.requestsServed, 0));
   const [editing, setEditing] = useState(false);
   const [test, setTest] = useState<BackendTestResult | null>(null);
   const runTest = useAction(async () => {
@@ -50,6 +51,12 @@ export const BackendRow = memo(function BackendRow({ id }: { id: string }) {
           <span className="small muted">In flight</span>
           <span className="num small">{b.inFlight} / {b.maxConcurrency}</span>
           <ProgressBar value={b.maxConcurrency > 0 ? b.inFlight / b.maxConcurrency : null} label={`Slots in use on ${b.name}`} />
+        </div>
+        <div className="backend__served">
+          <span className="small muted">Served</span>
+          <span className="num small" aria-label={`Requests served by ${b.name}`}>
+            {b.requestsServed}{servedByAll > 0 ? ` (${Math.round((b.requestsServed / servedByAll) * 100)}% of all)` : ''}
+          </span>
         </div>
         <div className="backend__models">
           <span className="small muted">Models</span>
