@@ -1,4 +1,14 @@
+import { z } from 'zod';
 import type { LineError, ValidationReport } from './batch.ts';
+
+/**
+ * The window's own name for an upload it is sending, made before the first byte goes out
+ * (`crypto.randomUUID()`), so it can follow the validation of the bytes already sent while the file id is still
+ * in the server's pending answer. A correlation id only: it grants nothing (the route's token check is the
+ * access control), and it is one UUID, nothing else, so no arbitrary header text is echoed to every client.
+ */
+export const UPLOAD_KEY_HEADER = 'x-batchdeck-upload-key';
+export const uploadKeySchema = z.uuid();
 
 /**
  * A batch file stored by the engine (uploaded with `POST /v1/files`, or imported from a path by the desktop
@@ -18,6 +28,8 @@ export interface StoredUpload { fileId: string; filename: string; bytes: number 
 /** Pushed a few times a second while an upload is validated: how far it got, and the first errors found. */
 export interface UploadProgress {
   fileId: string;
+  /** The key the upload was sent with (UPLOAD_KEY_HEADER), on every event of that upload; absent without one. */
+  uploadKey?: string;
   bytesRead: number;
   totalBytes: number;
   /** Non-blank lines seen so far. */
@@ -33,5 +45,6 @@ export interface UploadProgress {
  * its path on disk (webUtils.getPathForFile), never as its content.
  */
 export interface DesktopFileBridge {
-  importFile(file: File): Promise<StoredUpload>;
+  /** uploadKey: carried by the `upload.progress` events of the import, as for an upload. */
+  importFile(file: File, uploadKey?: string): Promise<StoredUpload>;
 }

@@ -98,10 +98,10 @@ export interface WebUtilsLike {
  */
 export function createFileBridge(api: Api, webUtils: WebUtilsLike): DesktopFileBridge {
   return {
-    importFile: async (file) => {
+    importFile: async (file, uploadKey) => {
       const path = webUtils.getPathForFile(file);
       if (!path) throw new ApiError({ code: 'invalid_input', message: `${file.name} has no path on this machine; drop or pick a file from disk` });
-      return api.invoke('files.importPath', { path });
+      return api.invoke('files.importPath', uploadKey === undefined ? { path } : { path, uploadKey });
     },
   };
 }

@@ -16,7 +16,7 @@ const exposed: Api & DesktopFileBridge = {
   invoke: (name, input) => bridge.invoke(name, input).catch((err: unknown) => Promise.reject(toCloneableError(err))),
   on: (name, handler) => bridge.on(name, handler),
   // Only the path crosses to the main process; the page's File stays in the page.
-  importFile: (file) => files.importFile(file).catch((err: unknown) => Promise.reject(toCloneableError(err))),
+  importFile: (file, uploadKey) => files.importFile(file, uploadKey).catch((err: unknown) => Promise.reject(toCloneableError(err))),
 };
 
 contextBridge.exposeInMainWorld('batchdeck', exposed);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { request, noInput } from './define.ts';
 import type { BatchEstimate, BatchLogEntry, BatchSummary, ResultRow, ThroughputPoint } from '../batch.ts';
-import type { StoredUpload, UploadReport } from '../upload.ts';
+import { uploadKeySchema, type StoredUpload, type UploadReport } from '../upload.ts';
 import { COMPLETION_WINDOW_PATTERN, ENDPOINTS } from '../batch.ts';
 import type { BackendInfo, BackendTestResult } from '../backend.ts';
 import { BACKEND_KINDS } from '../backend.ts';
@@ -60,7 +60,7 @@ export const requests = {
    * Desktop window only (the engine refuses it from HTTP and WebSocket clients): stores a copy of the file the
    * operator dropped or picked, read by the main process from its path; the content never crosses IPC.
    */
-  'files.importPath': request(z.object({ path: z.string().min(1).max(4096) })).returns<StoredUpload>(),
+  'files.importPath': request(z.object({ path: z.string().min(1).max(4096), uploadKey: uploadKeySchema.optional() })).returns<StoredUpload>(),
   /** Creates the batch from a validated upload, without reading or validating the file again. */
   'batches.submit': request(
     fileIdSchema.extend({

@@ -4,8 +4,8 @@ import type { DesktopHandlers } from './ipcBridge.ts';
 
 /** What the handlers need of the engine (engineHost.ts provides it). */
 export interface EngineFiles {
-  /** Stores a copy of the file at `filePath` as an upload, read from disk as a stream. */
-  importUpload(filePath: string): Promise<StoredUpload>;
+  /** Stores a copy of the file at `filePath` as an upload, read from disk as a stream (progress events keyed by uploadKey). */
+  importUpload(filePath: string, uploadKey?: string): Promise<StoredUpload>;
   /** Streams a batch's output or error file to `dest`; returns the lines written. */
   writeResults(batchId: string, kind: 'output' | 'error', dest: string): Promise<{ lines: number }>;
 }
@@ -20,9 +20,9 @@ export type AskSavePath = (suggestedName: string) => Promise<string | null>;
  */
 export function createDesktopHandlers(deps: { files: EngineFiles; askSavePath: AskSavePath }): DesktopHandlers {
   return {
-    'files.importPath': async ({ path }) => {
+    'files.importPath': async ({ path, uploadKey }) => {
       try {
-        return await deps.files.importUpload(path);
+        return await deps.files.importUpload(path, uploadKey);
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         const why = e.code === 'ENOENT' ? 'it does not exist (moved or deleted?)' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a folder; drop the .jsonl file itself' : e.message;

@@ -34,11 +34,11 @@ export async function startEngine(config: EngineConfig): Promise<HostedEngine> {
     feed: engine.feed,
     operator: engine.operator,
     files: {
-      async importUpload(filePath) {
+      async importUpload(filePath, uploadKey) {
         const stat = await fs.promises.stat(filePath);
         if (!stat.isFile()) throw Object.assign(new Error(`${filePath} is not a regular file`), { code: stat.isDirectory() ? 'EISDIR' : 'EINVAL' });
         // Copied into the data dir and validated in the same pass; files.validate then has the report.
-        const row = await engine.uploads.receive(path.basename(filePath), fs.createReadStream(filePath), stat.size);
+        const row = await engine.uploads.receive(path.basename(filePath), fs.createReadStream(filePath), stat.size, { uploadKey });
         return { fileId: row.id, filename: row.filename, bytes: row.bytes };
       },
       async writeResults(batchId, kind, dest) {

@@ -6,6 +6,8 @@ import type { Engine } from '../core/engine.ts';
 import { fileObject } from './openaiShapes.ts';
 import { sendOpenAiError } from './openaiErrors.ts';
 import { isRawUpload, registerRawUploadParser, saveRawUpload } from './rawUpload.ts';
+import { UPLOAD_KEY_HEADER } from '../../shared/upload.ts';
+import { uploadKeyOf } from './uploadKeyHeader.ts';
 
 /**
  * RFC 6266 `attachment` with an ASCII fallback and `filename*=UTF-8''...` for any other name; control
@@ -25,6 +27,8 @@ export function registerFilesRoutes(app: FastifyInstance, engine: Engine): void 
   app.post('/v1/files', async (req, reply) => {
     if (isRawUpload(req)) return saveRawUpload(req, reply, engine);
     if (!req.isMultipart()) return sendOpenAiError(reply, 400, 'Upload the file as multipart/form-data with fields "file" and "purpose", or as the raw body (application/octet-stream) with ?purpose=batch&filename=NAME', { param: 'file' });
+    const key = uploadKeyOf(req);
+    if (!key.ok) return sendOpenAiError(reply, 400, key.message, { param: UPLOAD_KEY_HEADER });
     let purpose: string | null = null;
     let saved: ReturnType<Engine['fileStore']['saveText']> | null = null;
     try {
@@ -38,7 +42,7 @@ export function registerFilesRoutes(app: FastifyInstance, engine: Engine): void 
           // A batch file (or one whose purpose field comes later) is validated while it arrives.
           const declared = Number(req.headers['content-length']);
           saved = purpose === null || purpose === 'batch'
-            ? await engine.uploads.receive(part.filename || 'upload.jsonl', part.file, Number.isFinite(declared) ? declared : undefined)
+            ? await engine.uploads.receive(part.filename || 'upload.jsonl', part.file, Number.isFinite(declared) ? declared : undefined, { uploadKey: key.uploadKey })
             : await engine.fileStore.saveStream(part.filename || 'upload.jsonl', purpose, part.file);
           if (part.file.truncated) {
             await engine.uploads.discard(saved.id);

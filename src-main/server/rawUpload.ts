@@ -4,6 +4,8 @@ import type { Engine } from '../core/engine.ts';
 import { UPLOAD_FILE_LIMIT_BYTES } from './bodyLimits.ts';
 import { sendOpenAiError } from './openaiErrors.ts';
 import { fileObject } from './openaiShapes.ts';
+import { UPLOAD_KEY_HEADER } from '../../shared/upload.ts';
+import { uploadKeyOf } from './uploadKeyHeader.ts';
 
 /**
  * The window's upload: `POST /v1/files?purpose=batch&filename=NAME` with the file itself as the body
@@ -29,6 +31,8 @@ export async function saveRawUpload(req: FastifyRequest, reply: FastifyReply, en
   const purpose = q['purpose'] ?? 'batch';
   if (!PURPOSES.has(purpose)) return sendOpenAiError(reply, 400, `Invalid purpose ${JSON.stringify(purpose)}; use "batch"`, { param: 'purpose' });
   const filename = (q['filename'] ?? '').trim() || 'upload.jsonl';
+  const key = uploadKeyOf(req);
+  if (!key.ok) return sendOpenAiError(reply, 400, key.message, { param: UPLOAD_KEY_HEADER });
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > UPLOAD_FILE_LIMIT_BYTES) {
     return sendOpenAiError(reply, 413, `The file is ${declared} bytes, over the ${UPLOAD_FILE_LIMIT_BYTES} bytes this server accepts`, { param: 'file' });
@@ -51,7 +55,7 @@ export async function saveRawUpload(req: FastifyRequest, reply: FastifyReply, en
   try {
     // A batch file is validated while it arrives; the report (files.validate) is ready just after the last byte.
     const saved = purpose === 'batch'
-      ? await engine.uploads.receive(filename, body.pipe(limit), Number.isFinite(declared) ? declared : undefined)
+      ? await engine.uploads.receive(filename, body.pipe(limit), Number.isFinite(declared) ? declared : undefined, { uploadKey: key.uploadKey })
       : await engine.fileStore.saveStream(filename, purpose, body.pipe(limit));
     return reply.code(200).send(fileObject(saved));
   } catch (err) {

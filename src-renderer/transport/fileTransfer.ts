@@ -1,6 +1,6 @@
 import type { Api } from '../../shared/contract/index.ts';
 import { ApiError } from '../../shared/contract/index.ts';
-import type { DesktopFileBridge, StoredUpload } from '../../shared/upload.ts';
+import { UPLOAD_KEY_HEADER, type DesktopFileBridge, type StoredUpload } from '../../shared/upload.ts';
 
 /**
  * How whole files move between the window and the engine: never through the contract's messages. In a
@@ -9,8 +9,11 @@ import type { DesktopFileBridge, StoredUpload } from '../../shared/upload.ts';
  */
 export interface FileTransfer {
   kind: 'browser' | 'desktop';
-  /** Stores the file in the engine. onSent reports bytes sent (browser only: the desktop reads from disk). */
-  upload(file: File, opts: { signal: AbortSignal; onSent?: (sent: number, total: number) => void }): Promise<StoredUpload>;
+  /**
+   * Stores the file in the engine. onSent reports bytes sent (browser only: the desktop reads from disk). The
+   * engine's `upload.progress` events for it carry uploadKey (a UUID) from the first bytes on.
+   */
+  upload(file: File, opts: { signal: AbortSignal; uploadKey: string; onSent?: (sent: number, total: number) => void }): Promise<StoredUpload>;
   /** Browser: the URL of a stored file's content, to use as a link (with the page's token, if any). */
   contentUrl(fileId: string): string;
 }
@@ -24,12 +27,13 @@ export function browserFileTransfer(location: Location): FileTransfer {
   const token = pageToken(location);
   return {
     kind: 'browser',
-    upload: (file, { signal, onSent }) => new Promise<StoredUpload>((resolve, reject) => {
+    upload: (file, { signal, uploadKey, onSent }) => new Promise<StoredUpload>((resolve, reject) => {
       // XHR rather than fetch: it reports upload progress, and it streams the File from disk as it sends.
       const xhr = new XMLHttpRequest();
       const url = `/v1/files?purpose=batch&filename=${encodeURIComponent(file.name)}`;
       xhr.open('POST', url);
       xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      xhr.setRequestHeader(UPLOAD_KEY_HEADER, uploadKey);
       if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
       xhr.responseType = 'json';
       xhr.upload.onprogress = (e) => onSent?.(e.loaded, e.lengthComputable ? e.total : file.size);
@@ -54,9 +58,9 @@ export function browserFileTransfer(location: Location): FileTransfer {
 export function desktopFileTransfer(bridge: DesktopFileBridge): FileTransfer {
   return {
     kind: 'desktop',
-    upload: async (file, { signal }) => {
+    upload: async (file, { signal, uploadKey }) => {
       if (signal.aborted) throw new DOMException('upload cancelled', 'AbortError');
-      return bridge.importFile(file);
+      return bridge.importFile(file, uploadKey);
     },
     contentUrl: () => {
       throw new Error('the desktop window saves results through batches.saveResults, not a link');

@@ -36,9 +36,12 @@ async function storedUploads(): Promise<{ id: string; filename: string }[]> {
   return ((await res.json()) as { data: { id: string; filename: string }[] }).data;
 }
 
+/** What the page showed while a file was loading; errorsWhileSending: error items shown next to the upload bar. */
+interface Seen { bars: string[]; errorsSoFar: string[]; errorsWhileSending: string[] }
+
 declare global {
   interface Window {
-    __seen?: { bars: string[]; errorsSoFar: string[] };
+    __seen?: Seen;
   }
 }
 
@@ -48,24 +51,36 @@ declare global {
  */
 async function watchProgress(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const seen = { bars: [] as string[], errorsSoFar: [] as string[] };
+    const seen = { bars: [] as string[], errorsSoFar: [] as string[], errorsWhileSending: [] as string[] };
     window.__seen = seen;
     const scan = () => {
       for (const el of document.querySelectorAll('[role="progressbar"]')) {
         const text = `${el.getAttribute('aria-label')}: ${el.getAttribute('aria-valuetext') ?? ''}`;
         if (seen.bars.at(-1) !== text) seen.bars.push(text);
       }
+      const sending = document.querySelector('[role="progressbar"][aria-label="Upload progress"]') !== null;
       for (const li of document.querySelectorAll('[aria-label="Errors found so far"] li')) {
         const text = li.textContent ?? '';
         if (!seen.errorsSoFar.includes(text)) seen.errorsSoFar.push(text);
+        if (sending && !seen.errorsWhileSending.includes(text)) seen.errorsWhileSending.push(text);
       }
     };
     new MutationObserver(scan).observe(document.body, { childList: true, subtree: true, attributes: true, characterData: true });
   });
 }
 
-async function seen(page: Page): Promise<{ bars: string[]; errorsSoFar: string[] }> {
-  return page.evaluate(() => window.__seen ?? { bars: [], errorsSoFar: [] });
+async function seen(page: Page): Promise<Seen> {
+  return page.evaluate(() => window.__seen ?? { bars: [], errorsSoFar: [], errorsWhileSending: [] });
+}
+
+/**
+ * Slows what the page sends to `bytesPerSecond` (Chromium's network emulation, through CDP), so a 40 MB upload
+ * over loopback lasts seconds instead of a fraction of one; what comes back is not slowed.
+ */
+async function throttleUploads(page: Page, bytesPerSecond: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
 }
 
 test('a 200,000-line file dropped on the window shows its progress and report, and Submit queues the batch', async ({ page }) => {
@@ -99,7 +114,7 @@ test('a 200,000-line file dropped on the window shows its progress and report, a
   await stack.call('batches.cancel', { id: id! });
 });
 
-test('a bad 200,000-line file shows the errors of its first and last lines and queues nothing', async ({ page }) => {
+test('a bad 200,000-line file shows its line-1 error while it is still being sent, then the errors of its first and last lines, and queues nothing', async ({ page }) => {
   const file = path.join(dir, 'bad-large.jsonl');
   await writeGoodBatchFile(file, { count: LINES, model: MODEL, idPrefix: 'bad-' });
   // Line 1 is cut off mid-object; the last line repeats the custom_id of line 2.
@@ -111,15 +126,22 @@ test('a bad 200,000-line file shows the errors of its first and last lines and q
 
   await openWindow(page, stack.url);
   await watchProgress(page);
+  // ~40 MB at 8 MB/s: the upload takes about five seconds.
+  await throttleUploads(page, 8 * 1024 * 1024);
   await dropDiskFileOnWindow(page, file);
+
+  // The engine reads the bytes as they arrive: line 1's error is on screen while the rest is still being sent.
+  const soFar = page.getByRole('list', { name: 'Errors found so far' }).getByRole('listitem');
+  await expect(soFar.first()).toContainText('line 1: not valid JSON', { timeout: 60_000 });
+  expect((await seen(page)).errorsWhileSending.some((e) => e.startsWith('line 1'))).toBe(true);
 
   const errors = page.getByRole('list', { name: 'Validation errors' }).getByRole('listitem');
   await expect(errors).toHaveCount(2, { timeout: 60_000 });
   await expect(errors.nth(0)).toContainText('line 1: not valid JSON');
   await expect(errors.nth(1)).toContainText(`line ${LINES}: duplicate custom_id "bad-2" (first seen on line 2)`);
   await expect(page.getByRole('button', { name: 'Submit batch' })).toBeDisabled();
-  // The first error was on screen before the end of the file.
-  expect((await seen(page)).errorsSoFar.some((e) => e.startsWith('line 1'))).toBe(true);
+  // The validation bar counted lines per second as it read.
+  expect((await seen(page)).bars.some((b) => /^Validation progress: Validating bad-large\.jsonl: .* lines\/s/.test(b))).toBe(true);
 
   expect(await stack.call('batches.list', { status: 'all' })).toEqual(before);
   expect((await stack.call('app.snapshot', {})).queue.queued).toBe(0);

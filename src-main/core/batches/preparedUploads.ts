@@ -29,6 +29,13 @@ interface Prepared {
   stopUpload: ((reason: Error) => void) | null;
   /** Taken by a batch (claim): from then on its rows and file are the batch's, never removed from here. */
   claimed: boolean;
+  /** The sender's key for this upload (UPLOAD_KEY_HEADER), carried on each of its progress events. */
+  uploadKey: string | undefined;
+}
+
+/** The upload key, if the sender gave one, as the progress events carry it (absent, not undefined, without). */
+function keyed(uploadKey: string | undefined): { uploadKey?: string } {
+  return uploadKey === undefined ? {} : { uploadKey };
 }
 
 /** An upload validated while it arrived, taken by a batch created from it: its rows are under `batchId`. */
@@ -69,15 +76,16 @@ export class PreparedUploads {
   /**
    * Stores a batch upload and validates it as it arrives, writing its request rows under a reserved batch id.
    * Resolves with the stored file when the last byte is on disk (the report follows a moment later through
-   * `validate`); rejects, keeping nothing, when the upload breaks off or is discarded.
+   * `validate`); rejects, keeping nothing, when the upload breaks off or is discarded. With an `uploadKey`
+   * its progress events carry it, so the sender can follow them before this resolves with the file id.
    */
-  async receive(filename: string, source: Readable, expectedBytes?: number): Promise<FileRow> {
+  async receive(filename: string, source: Readable, expectedBytes?: number, opts: { uploadKey?: string | undefined } = {}): Promise<FileRow> {
     const batchId = newId('batch');
     const file = this.o.fileStore.reserve(filename, 'batch', batchId);
     const growing = newGrowingFileState();
     const writer = new GrowingFileWriter(file.path, growing);
     const uploaded = pipeline(source, writer);
-    const entry = this.start(file, batchId, growing, expectedBytes, uploaded);
+    const entry = this.start(file, batchId, growing, expectedBytes, uploaded, opts.uploadKey);
     entry.stopUpload = (reason) => { source.destroy(reason); writer.destroy(reason); };
     try {
       await uploaded;
@@ -142,11 +150,11 @@ export class PreparedUploads {
     this.o.db.prepare('UPDATE files SET batch_id = NULL WHERE id = ?').run(fileId);
   }
 
-  private start(file: FileRow, batchId: string, growing: GrowingFileState | undefined, expectedBytes: number | undefined, uploaded: Promise<void>): Prepared {
+  private start(file: FileRow, batchId: string, growing: GrowingFileState | undefined, expectedBytes: number | undefined, uploaded: Promise<void>, uploadKey?: string): Prepared {
     const fileId = file.id;
     const abort = new AbortController();
     const started = performance.now();
-    const entry: Prepared = { fileId, file, batchId, abort, report: null, stopUpload: null, claimed: false, validation: Promise.resolve(null as never), rows: Promise.resolve(null as never) };
+    const entry: Prepared = { fileId, file, batchId, abort, report: null, stopUpload: null, claimed: false, uploadKey, validation: Promise.resolve(null as never), rows: Promise.resolve(null as never) };
     let scanned!: (r: IngestResult) => void;
     const scan = new Promise<IngestResult>((resolve) => { scanned = resolve; });
     const ingest = ingestFile({
@@ -157,7 +165,7 @@ export class PreparedUploads {
       ...(growing ? { growing } : {}),
       ...(expectedBytes !== undefined ? { expectedBytes } : {}),
       onProgress: (p) => this.o.feed.emit('upload.progress', {
-        fileId, bytesRead: p.bytesRead, totalBytes: p.totalBytes, lines: p.lines, errorCount: p.errorCount,
+        fileId, ...keyed(uploadKey), bytesRead: p.bytesRead, totalBytes: p.totalBytes, lines: p.lines, errorCount: p.errorCount,
         firstErrors: p.firstErrors, elapsedMs: Math.round(performance.now() - started),
       }),
       onValidated: scanned,
@@ -204,7 +212,7 @@ export class PreparedUploads {
     };
     entry.report = report;
     this.o.feed.emit('upload.progress', {
-      fileId, bytesRead: bytes, totalBytes: bytes, lines: r.lineCount, errorCount: r.errors.length,
+      fileId, ...keyed(entry.uploadKey), bytesRead: bytes, totalBytes: bytes, lines: r.lineCount, errorCount: r.errors.length,
       firstErrors: r.errors.slice(0, 10), elapsedMs: report.elapsedMs,
     });
     return report;

@@ -1,4 +1,5 @@
 import type { LineError } from '../../../shared/batch.ts';
+import type { UploadProgress } from '../../../shared/upload.ts';
 import { ProgressBar } from '../../components/ProgressBar.tsx';
 import { formatBytes, formatInt, formatRate, ratio } from '../../format/numbers.ts';
 import { withoutLinePrefix } from '../../format/lineMessage.ts';
@@ -6,32 +7,33 @@ import { useSubmitDraft } from './submitDraft.ts';
 
 /**
  * While the file goes to the engine and is read there: how far, how fast (bytes and lines per second), and
- * the first errors as soon as they are found, so a bad file can be stopped early with Cancel.
+ * the first errors as soon as they are found, so a bad file can be stopped early with Cancel. The engine
+ * validates the bytes as they arrive, so while a file is still being sent both bars move.
  */
 export function ValidationProgress({ onCancel }: { onCancel: () => void }) {
   const d = useSubmitDraft();
   if (d.phase !== 'uploading' && d.phase !== 'validating') return null;
   const p = d.progress;
-  const seconds = p ? p.elapsedMs / 1000 : 0;
   const uploading = d.phase === 'uploading';
-  const done = uploading ? d.sentBytes : p?.bytesRead ?? 0;
-  const total = uploading ? d.fileSize : p?.totalBytes ?? d.fileSize;
-  const text = uploading
-    ? `Sending ${d.fileName}: ${formatBytes(done)} of ${formatBytes(total)}`
-    : p
-      ? `Validating ${d.fileName}: ${formatBytes(done)} of ${formatBytes(total)} · ${formatInt(p.lines)} lines · `
-        + `${seconds > 0 ? formatRate(p.lines / seconds) : '—'} lines/s · ${seconds > 0 ? formatBytes(done / seconds) : '—'}/s`
-      : `Validating ${d.fileName}…`;
+  const sending = uploading ? `Sending ${d.fileName}: ${formatBytes(d.sentBytes)} of ${formatBytes(d.fileSize)}` : null;
+  const validating = p ? validationText(d.fileName, p) : uploading ? null : `Validating ${d.fileName}…`;
   return (
     <div className="validation-progress">
-      <ProgressBar label={uploading ? 'Upload progress' : 'Validation progress'} value={ratio(done, total)} valueText={text} />
+      {sending && <ProgressBar label="Upload progress" value={ratio(d.sentBytes, d.fileSize)} valueText={sending} />}
+      {validating && <ProgressBar label="Validation progress" value={ratio(p?.bytesRead ?? 0, p?.totalBytes ?? d.fileSize)} valueText={validating} />}
       <div className="form__actions">
-        <p role="status" className="small muted">{text}</p>
+        <p role="status" className="small muted">{[sending, validating].filter(Boolean).join(' · ')}</p>
         <button type="button" className="btn btn--ghost" onClick={onCancel}>Cancel</button>
       </div>
       {p && p.errorCount > 0 && <ErrorsSoFar count={p.errorCount} first={p.firstErrors} />}
     </div>
   );
+}
+
+function validationText(fileName: string | null, p: UploadProgress): string {
+  const seconds = p.elapsedMs / 1000;
+  return `Validating ${fileName}: ${formatBytes(p.bytesRead)} of ${formatBytes(p.totalBytes)} · ${formatInt(p.lines)} lines · `
+    + `${seconds > 0 ? formatRate(p.lines / seconds) : '—'} lines/s · ${seconds > 0 ? formatBytes(p.bytesRead / seconds) : '—'}/s`;
 }
 
 function ErrorsSoFar({ count, first }: { count: number; first: LineError[] }) {

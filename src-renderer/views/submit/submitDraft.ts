@@ -3,6 +3,7 @@ import type { Api } from '../../../shared/contract/index.ts';
 import type { UploadProgress, UploadReport } from '../../../shared/upload.ts';
 import { toError } from '../../api/toError.ts';
 import type { FileTransfer } from '../../transport/fileTransfer.ts';
+import { newUploadKey } from '../../transport/uploadKey.ts';
 
 /**
  * The file being prepared for submission. Kept outside the Submit view so that a file dropped anywhere on
@@ -12,7 +13,10 @@ import type { FileTransfer } from '../../transport/fileTransfer.ts';
 export interface SubmitDraft {
   fileName: string | null;
   fileSize: number;
-  /** uploading: bytes go to the engine; validating: the engine reads it; ready: the report is in. */
+  /**
+   * uploading: bytes go to the engine, which validates them as they arrive (progress may already be in);
+   * validating: all sent, the engine reads the rest; ready: the report is in.
+   */
   phase: 'idle' | 'uploading' | 'validating' | 'ready';
   sentBytes: number;
   /** The stored upload; set from the end of the upload until it is submitted or discarded. */
@@ -74,24 +78,26 @@ export async function loadBatchFile(api: Api, files: FileTransfer, file: File): 
     phase: 'uploading',
   });
 
-  let fileId: string;
-  try {
-    ({ fileId } = await files.upload(file, { signal: abort.signal, onSent: (sent) => { if (live()) useSubmitDraft.setState({ sentBytes: sent }); } }));
-  } catch (err) {
-    if (live()) useSubmitDraft.setState({ phase: 'idle', error: uploadError(file, err) });
-    return;
-  }
-  if (!live()) {
-    // Cancelled or replaced while the last bytes went out: the engine has it, so remove it there.
-    await api.invoke('files.discard', { fileId }).catch(() => undefined);
-    return;
-  }
-  useSubmitDraft.setState({ fileId, phase: 'validating', sentBytes: file.size });
-
+  // The engine validates the bytes as they arrive, but the file id comes only with the upload's answer: its
+  // progress events are followed by this key meanwhile, so the first errors show while the rest is on its way.
+  const uploadKey = newUploadKey();
+  let fileId: string | null = null;
   const off = api.on('upload.progress', (p) => {
-    if (p.fileId === fileId && live()) useSubmitDraft.setState({ progress: p });
+    if ((p.uploadKey === uploadKey || p.fileId === fileId) && live()) useSubmitDraft.setState({ progress: p });
   });
   try {
+    try {
+      ({ fileId } = await files.upload(file, { signal: abort.signal, uploadKey, onSent: (sent) => { if (live()) useSubmitDraft.setState({ sentBytes: sent }); } }));
+    } catch (err) {
+      if (live()) useSubmitDraft.setState({ phase: 'idle', error: uploadError(file, err) });
+      return;
+    }
+    if (!live()) {
+      // Cancelled or replaced while the last bytes went out: the engine has it, so remove it there.
+      await api.invoke('files.discard', { fileId }).catch(() => undefined);
+      return;
+    }
+    useSubmitDraft.setState({ fileId, phase: 'validating', sentBytes: file.size });
     const report = await api.invoke('files.validate', { fileId });
     if (live()) useSubmitDraft.setState({ report, phase: 'ready', model: report.model ?? '' });
   } catch (err) {

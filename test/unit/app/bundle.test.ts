@@ -5,6 +5,7 @@
  * events, notifies, and shuts down. Only Chromium is missing; the Electron binary cannot be had here.
  */
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, type ResponseEnvelope, type Snapshot } from '../../../shared/contract/index.ts';
 import type { BatchSummary } from '../../../shared/batch.ts';
-import type { StoredUpload, UploadReport } from '../../../shared/upload.ts';
+import type { StoredUpload, UploadProgress, UploadReport } from '../../../shared/upload.ts';
 import type { BackendInfo } from '../../../shared/backend.ts';
 import { CONTENT_SECURITY_POLICY } from '../../../src-main/app/securityPolicy.ts';
 import { BAD_CORPUS, goodBatchText } from '../../support/batchFiles.ts';
@@ -108,12 +109,18 @@ describe('the built main bundle with the real engine', () => {
     const bad = BAD_CORPUS.find((c) => c.name === 'invalid-json')!;
     const file = path.join(work, 'bad.jsonl');
     fs.writeFileSync(file, bad.content());
-    const stored = await call<StoredUpload>('files.importPath', { path: file });
+    const uploadKey = randomUUID();
+    const stored = await call<StoredUpload>('files.importPath', { path: file, uploadKey });
     expect(stored).toMatchObject({ filename: 'bad.jsonl', bytes: fs.statSync(file).size });
     const report = await call<UploadReport>('files.validate', { fileId: stored.fileId });
     expect(report.ok).toBe(false);
     expect(report.errors.map((e) => e.line)).toEqual(bad.expected.map((e) => e.line));
     expect(await call<BatchSummary[]>('batches.list', {})).toEqual([]);
+    // The window follows the import's progress by the key it chose, as it does an upload's.
+    const progress = window0().webContents.sent.filter((m) => m[0] === IPC_EVENT_CHANNEL && m[1] === 'upload.progress').map((m) => m[2] as UploadProgress);
+    expect(progress.filter((p) => p.fileId === stored.fileId).length).toBeGreaterThan(0);
+    expect(progress.filter((p) => p.fileId === stored.fileId).every((p) => p.uploadKey === uploadKey)).toBe(true);
+    await expect(call('files.importPath', { path: file, uploadKey: 'not-a-uuid' })).rejects.toThrow(/invalid_input/);
   });
 
   it('runs a good file on the built-in simulator to completion, pushing events and a notification', async () => {

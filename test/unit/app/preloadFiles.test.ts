@@ -47,6 +47,14 @@ describe('the preload hands a dropped file to the main process by its path', () 
     expect(crossed.length).toBeLessThan(200);
   });
 
+  it('sends the upload key the window chose along with the path', async () => {
+    const file = new File(['{}\n'], 'keyed.jsonl');
+    electron.paths.set(file, '/home/operator/batches/keyed.jsonl');
+    electron.invoked.length = 0;
+    await bridge.importFile(file, '6f1c2a0e-8a7b-4c3d-9e2f-1a2b3c4d5e6f');
+    expect(electron.invoked).toEqual([[IPC_INVOKE_CHANNEL, 'files.importPath', { path: '/home/operator/batches/keyed.jsonl', uploadKey: '6f1c2a0e-8a7b-4c3d-9e2f-1a2b3c4d5e6f' }]]);
+  });
+
   it('refuses a File without a path instead of sending its content', async () => {
     const file = new File(['{"custom_id":"x"}\n'], 'made-in-page.jsonl');
     electron.invoked.length = 0;
