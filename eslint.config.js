@@ -24,7 +24,17 @@ export default tseslint.config(
   },
   {
     files: ['src-renderer/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['electron'], patterns: ['**/src-main/**', '**/src-preload/**'] }] },
+    rules: {
+      'no-restricted-imports': 'off',
+      // Types of the contract are free; its values bring zod and every schema into the window's bundle.
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: ['electron', { name: 'zod', allowTypeImports: true }],
+        patterns: [
+          { group: ['**/src-main/**', '**/src-preload/**'] },
+          { group: ['**/shared/contract/index.ts', '**/shared/contract/requests.ts', '**/shared/contract/uploadKey.ts', '**/shared/nodes.ts', '**/shared/plan.ts', '**/shared/replicas.ts'], allowTypeImports: true, message: 'These modules carry zod: import only their types here (ApiError comes from shared/contract/apiError.ts).' },
+        ],
+      }],
+    },
   },
   {
     files: ['shared/**'],

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * What the machine's operator allows the engine to run and read: the llama-server programs, the folders
  * whose GGUF models a client may load, and the folders whose SSH key files node connections may use.
@@ -16,8 +14,6 @@ export interface OperatorAllowListInfo {
   /** The config file beside the data folder that holds what was allowed without flags. */
   configFile: string;
 }
-
-export const operatorPickSchema = z.object({ kind: z.enum(OPERATOR_KINDS) });
 
 /** The `batchdeck serve` flag that allows each kind, for messages that tell the operator what to set. */
 export const OPERATOR_FLAGS: Record<OperatorKind, string> = {

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { LineError, ValidationReport } from './batch.ts';
 
 /**
@@ -8,7 +7,6 @@ import type { LineError, ValidationReport } from './batch.ts';
  * access control), and it is one UUID, nothing else, so no arbitrary header text is echoed to every client.
  */
 export const UPLOAD_KEY_HEADER = 'x-batchdeck-upload-key';
-export const uploadKeySchema = z.uuid();
 
 /**
  * A batch file stored by the engine (uploaded with `POST /v1/files`, or imported from a path by the desktop

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { request, noInput } from './define.ts';
 import type { BatchEstimate, BatchLogEntry, BatchSummary, ResultRow, ThroughputPoint } from '../batch.ts';
-import { uploadKeySchema, type StoredUpload, type UploadReport } from '../upload.ts';
+import type { StoredUpload, UploadReport } from '../upload.ts';
+import { uploadKeySchema } from './uploadKey.ts';
 import { COMPLETION_WINDOW_PATTERN, ENDPOINTS } from '../batch.ts';
 import type { BackendInfo, BackendTestResult } from '../backend.ts';
 import { BACKEND_KINDS } from '../backend.ts';
@@ -10,7 +11,7 @@ import type { GpuHistory, GpuHostStatus } from '../gpu.ts';
 import type { CoordinatorInfo, NodeInfo, NodeLog, NodeProbe } from '../nodes.ts';
 import { nodeInputSchema, nodeUpdateSchema } from '../nodes.ts';
 import type { OperatorAllowListInfo } from '../operator.ts';
-import { operatorPickSchema } from '../operator.ts';
+import { OPERATOR_KINDS } from '../operator.ts';
 import type { FitPlan } from '../plan.ts';
 import { planInputSchema } from '../plan.ts';
 import type { ReplicaInfo } from '../replicas.ts';
@@ -165,7 +166,7 @@ export const requests = {
    * Desktop only: opens a native file picker and allows what the operator chooses. Answered to the app's
    * own window over IPC; every other transport gets 403, so no script can widen what it may use.
    */
-  'operator.pick': request(operatorPickSchema).returns<OperatorAllowListInfo>(),
+  'operator.pick': request(z.object({ kind: z.enum(OPERATOR_KINDS) })).returns<OperatorAllowListInfo>(),
 } as const;
 
 /**

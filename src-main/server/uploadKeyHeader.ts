@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { UPLOAD_KEY_HEADER, uploadKeySchema } from '../../shared/upload.ts';
+import { uploadKeySchema } from '../../shared/contract/uploadKey.ts';
+import { UPLOAD_KEY_HEADER } from '../../shared/upload.ts';
 
 /**
  * The sender's key for an upload (`X-Batchdeck-Upload-Key`), which its `upload.progress` events then carry: a

@@ -1,5 +1,5 @@
 import type { Api } from '../../shared/contract/index.ts';
-import { ApiError } from '../../shared/contract/index.ts';
+import { ApiError } from '../../shared/contract/apiError.ts';
 import { UPLOAD_KEY_HEADER, type DesktopFileBridge, type StoredUpload } from '../../shared/upload.ts';
 
 /**
