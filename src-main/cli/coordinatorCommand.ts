@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { RequestInput } from '../../shared/contract/index.ts';
 import type { CoordinatorInfo } from '../../shared/nodes.ts';
 import { callApi } from './apiClient.ts';
+import { parseCommandFlags, splitAtDashDash } from './commandArgs.ts';
 import { runServerCommand } from './serverCommand.ts';
 import {
   DEFAULT_SERVER, UsageError, commonFlags, commonOptions, type CommonFlags, type Out,
@@ -37,29 +37,16 @@ Commands:
 export function parseCoordinatorArgs(argv: string[]): CoordinatorCommand {
   const [sub, ...rest] = argv;
   if (!sub || sub === 'help' || sub === '--help' || sub === '-h') return { kind: 'help' };
-  // Everything after `--` belongs to llama-server, untouched.
-  const dashdash = rest.indexOf('--');
-  const own = dashdash >= 0 ? rest.slice(0, dashdash) : rest;
-  const extraArgs = dashdash >= 0 ? rest.slice(dashdash + 1) : [];
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: own,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        ...commonOptions,
-        model: { type: 'string' },
-        'llama-server': { type: 'string' },
-        port: { type: 'string' },
-        node: { type: 'string', multiple: true },
-        wait: { type: 'boolean', default: false },
-        force: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { own, passThrough: extraArgs } = splitAtDashDash(rest);
+  const parsed = parseCommandFlags(own, {
+    ...commonOptions,
+    model: { type: 'string' },
+    'llama-server': { type: 'string' },
+    port: { type: 'string' },
+    node: { type: 'string', multiple: true },
+    wait: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
+  });
   const v = parsed.values;
   if (v.help) return { kind: 'help' };
   const flags = commonFlags(v);

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { RequestInput } from '../../shared/contract/index.ts';
 import type { FitPlan } from '../../shared/plan.ts';
 import { callApi } from './apiClient.ts';
+import { parseCommandFlags, splitAtDashDash } from './commandArgs.ts';
 import { runServerCommand } from './serverCommand.ts';
 import { UsageError, commonFlags, commonOptions, type Out } from './nodesCommand.ts';
 
@@ -24,27 +24,15 @@ export const PLAN_HELP = `Usage: batchdeck plan --model PATH [--ctx N] [--parall
 Prints e.g. "fits on node1, node2; needs 14.2 GiB, node3 has 9.1 free". Exit status 1 when it does not fit.`;
 
 export function parsePlanArgs(argv: string[]): { kind: 'help' } | { kind: 'plan'; flags: ReturnType<typeof commonFlags>; input: RequestInput<'plan.compute'> } {
-  const dashdash = argv.indexOf('--');
-  const own = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
-  const extraArgs = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: own,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        ...commonOptions,
-        model: { type: 'string' },
-        ctx: { type: 'string' },
-        parallel: { type: 'string' },
-        node: { type: 'string', multiple: true },
-        replicas: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { own, passThrough: extraArgs } = splitAtDashDash(argv);
+  const parsed = parseCommandFlags(own, {
+    ...commonOptions,
+    model: { type: 'string' },
+    ctx: { type: 'string' },
+    parallel: { type: 'string' },
+    node: { type: 'string', multiple: true },
+    replicas: { type: 'boolean', default: false },
+  });
   const v = parsed.values;
   if (v.help) return { kind: 'help' };
   if (!v.model) throw new UsageError('plan needs --model PATH (an absolute path to a GGUF file)');

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { RequestInput } from '../../shared/contract/index.ts';
 import type { ReplicaInfo } from '../../shared/replicas.ts';
 import { callApi } from './apiClient.ts';
+import { parseCommandFlags, splitAtDashDash } from './commandArgs.ts';
 import { runServerCommand } from './serverCommand.ts';
 import { UsageError, commonFlags, commonOptions, type Out } from './nodesCommand.ts';
 
@@ -27,24 +27,14 @@ type Parsed =
 export function parseReplicasArgs(argv: string[]): Parsed {
   const [sub, ...rest] = argv;
   if (!sub || sub === 'help' || sub === '--help' || sub === '-h') return { kind: 'help' };
-  const dashdash = rest.indexOf('--');
-  const own = dashdash >= 0 ? rest.slice(0, dashdash) : rest;
-  const extraArgs = dashdash >= 0 ? rest.slice(dashdash + 1) : [];
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: own, allowPositionals: false, strict: true,
-      options: {
-        ...commonOptions,
-        model: { type: 'string' },
-        'llama-server': { type: 'string' },
-        node: { type: 'string', multiple: true },
-        force: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { own, passThrough: extraArgs } = splitAtDashDash(rest);
+  const parsed = parseCommandFlags(own, {
+    ...commonOptions,
+    model: { type: 'string' },
+    'llama-server': { type: 'string' },
+    node: { type: 'string', multiple: true },
+    force: { type: 'boolean', default: false },
+  });
   const v = parsed.values;
   if (v.help) return { kind: 'help' };
   const flags = commonFlags(v);
