@@ -166,7 +166,15 @@ export class NodeFeature {
   }
 
   handlers(): NodeHandlers {
-    if (this.service) return this.service.handlers();
+    if (this.service) {
+      const own = this.service.handlers();
+      const replicas = this.replicas;
+      // A node's replica goes before the node does: nothing would watch or stop it afterwards.
+      return { ...own, 'nodes.remove': async (input) => {
+        await replicas?.stopForRemoval(input.id);
+        return own['nodes.remove'](input);
+      } };
+    }
     const off = (): never => {
       throw new ApiError({ code: 'unavailable', message: 'Remote nodes are turned off in this engine (started with nodes disabled)' });
     };

@@ -133,6 +133,25 @@ export class ReplicaService {
     return this.list();
   }
 
+  /**
+   * Before its node is removed: a replica there is stopped (and no longer wanted), or, when the node cannot be
+   * reached, said out loud, since the node is forgotten anyway and its llama-server may still run.
+   */
+  async stopForRemoval(nodeId: string): Promise<void> {
+    const wanted = this.d.desired.replicas().some((r) => r.nodeId === nodeId);
+    if (!wanted && !this.replicas.has(nodeId)) return;
+    const name = this.d.nodes().find((n) => n.id === nodeId)?.name ?? nodeId;
+    this.d.desired.forgetReplica(nodeId);
+    try {
+      await this.process(nodeId)?.stop();
+      this.d.log('info', `Replica on ${name} stopped: its node is being removed`);
+    } catch (err) {
+      this.d.log('warn', `Replica on ${name} could not be stopped before its node was removed (${(err as Error).message}); its llama-server may still run there`);
+    }
+    this.replicas.get(nodeId)?.close();
+    this.replicas.delete(nodeId);
+  }
+
   close(): void {
     for (const r of this.replicas.values()) r.close();
   }

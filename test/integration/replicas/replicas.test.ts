@@ -118,4 +118,17 @@ describe.skipIf(unavailable !== null)('replicas: the model served on every node'
     expect((await rig.snapshot()).backends.filter((b) => b.name.startsWith('replica on'))).toEqual([]);
     expect(fs.existsSync(rig.model)).toBe(true);
   });
+
+  it('stops a node\'s replica when the node is removed, leaving no process on it and no backend behind', { timeout: 120_000 }, async () => {
+    const started = await cli(['start', '--model', rig.model, '--llama-server', rig.llama.llamaServer, '--node', 'node2', '--', '-c', '2048', '-np', '2', '-a', MODEL_ALIAS]);
+    expect(started.code, started.text).toBe(0);
+    const node2 = rig.net.nodes.find((n) => n.name === 'node2')!;
+    expect(rig.net.processes(node2).some((p) => p.cmdline.includes('llama-server'))).toBe(true);
+
+    const id = (await rig.call('nodes.list', {})).find((n) => n.name === 'node2')!.id;
+    await rig.call('nodes.remove', { id });
+    expect(rig.net.processes(node2).some((p) => p.cmdline.includes('llama-server'))).toBe(false);
+    expect(await status()).toEqual([]);
+    expect((await rig.snapshot()).backends.filter((b) => b.name.startsWith('replica on'))).toEqual([]);
+  });
 });
