@@ -7,7 +7,10 @@ import { ClusterRig, MODEL_ALIAS } from '../integration/cluster/clusterRig.ts';
 import type { BenchRow } from './benchRow.ts';
 
 const N = 1000;
-const SLOTS = ['-c', '4096', '-np', '4', '-a', MODEL_ALIAS];
+// One thread each: the "nodes" are namespaces sharing this machine's 2 cores, and ggml's worker threads spin
+// while they wait, so two llama-servers with a thread per core each starve one another (seen: 2 replicas at
+// 9 req/s against 1 replica at 319) and the table would measure the scheduler, not the layouts.
+const SLOTS = ['-c', '4096', '-np', '4', '-t', '1', '-a', MODEL_ALIAS];
 
 async function timeBatch(rig: ClusterRig, name: string): Promise<{ seconds: number }> {
   const started = performance.now();
