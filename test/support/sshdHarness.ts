@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Fingerprint } from '../../src-main/core/nodes/hostKey.ts';
+import { skipUnlessCi } from './prerequisite.ts';
 
 /**
  * A real OpenSSH sshd on 127.0.0.1 for tests: throwaway host key and user key, its own temp folder, and
@@ -26,8 +27,12 @@ export function node24Path(): string {
   return path.resolve(here, '../../node_modules/.bin/node');
 }
 
-/** Why the sshd tests cannot run here, or null when they can. */
+/** Why the sshd tests cannot run here, or null when they can; under CI=true a missing sshd fails instead. */
 export function sshdUnavailableReason(): string | null {
+  return skipUnlessCi(sshdMissing());
+}
+
+function sshdMissing(): string | null {
   if (process.platform !== 'linux') return `sshd tests run on Linux only (this is ${process.platform})`;
   if (!fs.existsSync(SSHD_PATH)) return `${SSHD_PATH} is not installed: apt-get install -y openssh-server`;
   for (const tool of ['ssh-keygen']) {
