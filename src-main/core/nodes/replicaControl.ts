@@ -1,6 +1,7 @@
 import type { RemoteShell } from './rpcServerControl.ts';
 import { shellPath, shellQuote } from './shellQuote.ts';
 import type { ExecResult } from './sshSession.ts';
+import { NODE_STATE_DIR, detachedLaunchScript, launchOutcome } from './detachedLaunch.ts';
 
 /**
  * A replica's llama-server on a node, as shell commands over the node's SSH session: find the binary, start it
@@ -9,7 +10,7 @@ import type { ExecResult } from './sshSession.ts';
  * node's id, so several test "nodes" sharing one home never share them.
  */
 
-const STATE_DIR = '"$HOME"/.batchdeck';
+const STATE_DIR = NODE_STATE_DIR;
 const TIMEOUT_MS = 15_000;
 
 export class ReplicaControlError extends Error {
@@ -71,22 +72,11 @@ export async function replicaPid(shell: RemoteShell, nodeId: string): Promise<nu
  */
 export async function launchReplica(shell: RemoteShell, nodeId: string, binary: string, args: readonly string[]): Promise<{ pid: number; adopted: boolean }> {
   const f = replicaFiles(nodeId);
-  const script = `
-mkdir -p ${STATE_DIR} || exit 97
-P=$(cat ${f.pid} 2>/dev/null)
-if [ -n "$P" ] && ours "$P"; then echo "RUNNING $P"; exit 0; fi
-if command -v setsid >/dev/null 2>&1; then S=setsid; else S=; fi
-[ -f ${f.log} ] && mv -f ${f.log} ${f.log}.1
-nohup $S ${shellQuote(binary)} ${args.map(shellQuote).join(' ')} </dev/null >${f.log} 2>&1 &
-echo $! > ${f.pid}
-echo "STARTED $!"
-`;
+  const script = detachedLaunchScript(f, [binary, ...args].map(shellQuote).join(' '));
   const res = await run(shell, script, 'starting llama-server');
-  const running = res.stdout.match(/RUNNING (\d+)/);
-  if (running) return { pid: Number(running[1]), adopted: true };
-  const started = res.stdout.match(/STARTED (\d+)/);
-  if (!started) throw new ReplicaControlError(`${shell.where}: starting ${binary} failed (exit ${res.exitCode}): ${(res.stderr || res.stdout).trim().slice(0, 500)}`);
-  return { pid: Number(started[1]), adopted: false };
+  const outcome = launchOutcome(res.stdout);
+  if (!outcome) throw new ReplicaControlError(`${shell.where}: starting ${binary} failed (exit ${res.exitCode}): ${(res.stderr || res.stdout).trim().slice(0, 500)}`);
+  return outcome;
 }
 
 export async function replicaLogTail(shell: RemoteShell, nodeId: string, lines = 30): Promise<string[]> {

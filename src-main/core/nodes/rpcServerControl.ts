@@ -1,5 +1,6 @@
 import { shellPath, shellQuote } from './shellQuote.ts';
 import type { ExecResult } from './sshSession.ts';
+import { NODE_STATE_DIR, detachedLaunchScript, launchOutcome } from './detachedLaunch.ts';
 
 /**
  * rpc-server's lifecycle on a node, as shell commands over the node's SSH session: find the binary, start
@@ -37,7 +38,7 @@ export interface RpcServerSpec {
   cache: boolean;
 }
 
-const STATE_DIR = '"$HOME"/.batchdeck';
+const STATE_DIR = NODE_STATE_DIR;
 const TIMEOUT_MS = 15_000;
 
 /** Per port, so several rpc-servers (or several test "nodes" sharing one home) never share files. */
@@ -133,24 +134,13 @@ const IGNORE_SIGPIPE = 'trap "" PIPE; exec "$0" "$@"';
 export async function launchRpcServer(shell: RemoteShell, spec: RpcServerSpec, binary: string): Promise<LaunchResult> {
   const f = stateFiles(spec.rpcPort);
   const args = rpcServerArgs(spec).map(shellQuote).join(' ');
-  const script = `
-mkdir -p ${STATE_DIR} || exit 97
-P=$(cat ${f.pid} 2>/dev/null)
-if [ -n "$P" ] && ours "$P"; then echo "RUNNING $P"; exit 0; fi
-if command -v setsid >/dev/null 2>&1; then S=setsid; else S=; fi
-[ -f ${f.log} ] && mv -f ${f.log} ${f.log}.1
-nohup $S sh -c ${shellQuote(IGNORE_SIGPIPE)} ${shellQuote(binary)} ${args} </dev/null >${f.log} 2>&1 &
-echo $! > ${f.pid}
-echo "STARTED $!"
-`;
+  const script = detachedLaunchScript(f, `sh -c ${shellQuote(IGNORE_SIGPIPE)} ${shellQuote(binary)} ${args}`);
   const res = await run(shell, script, 'starting rpc-server', spec.rpcPort);
-  const running = res.stdout.match(/RUNNING (\d+)/);
-  if (running) return { pid: Number(running[1]), binary, alreadyRunning: true };
-  const started = res.stdout.match(/STARTED (\d+)/);
-  if (!started) {
+  const outcome = launchOutcome(res.stdout);
+  if (!outcome) {
     throw new RpcControlError('launch-failed', `${shell.where}: starting ${binary} failed (exit ${res.exitCode}): ${(res.stderr || res.stdout).trim().slice(0, 500)}`);
   }
-  return { pid: Number(started[1]), binary, alreadyRunning: false };
+  return { pid: outcome.pid, binary, alreadyRunning: outcome.adopted };
 }
 
 export async function readLogTail(shell: RemoteShell, rpcPort: number, lines = 20): Promise<string[]> {
