@@ -159,8 +159,9 @@ export class ClusterRig {
     }, timeoutMs, 200);
   }
 
-  async submit(n: number, name = 'cluster.jsonl'): Promise<string> {
-    const content = chatLines(n, { model: MODEL_ALIAS, extra: () => ({ max_tokens: 4, temperature: 0 }) });
+  /** `body` adds to every request's body, e.g. longer answers so a batch outlasts a fault's set-up. */
+  async submit(n: number, name = 'cluster.jsonl', body: Record<string, unknown> = {}): Promise<string> {
+    const content = chatLines(n, { model: MODEL_ALIAS, extra: () => ({ max_tokens: 4, temperature: 0, ...body }) });
     const batch = await submitText(this.url, { name, content });
     return batch.id;
   }

@@ -46,7 +46,7 @@ describe.skipIf(unavailable !== null)('replicas: the model served on every node'
   }, 60_000);
 
   it('starts llama-server on both nodes over SSH, each behind a tunnel and registered as a backend with its slots', { timeout: 180_000 }, async () => {
-    const started = await cli(['start', '--model', rig.model, '--llama-server', rig.llama.llamaServer, '--json', '--', '-c', '2048', '-np', '2', '-a', MODEL_ALIAS]);
+    const started = await cli(['start', '--model', rig.model, '--llama-server', rig.llama.llamaServer, '--json', '--', '-c', '2048', '-np', '2', '-t', '1', '-a', MODEL_ALIAS]);
     expect(started.code, started.text).toBe(0);
     const list = await status();
     expect(list.map((r) => [r.node, r.state])).toEqual([['node1', 'ready'], ['node2', 'ready']]);
@@ -73,10 +73,21 @@ describe.skipIf(unavailable !== null)('replicas: the model served on every node'
   });
 
   it('spreads a batch over both replicas, and when one dies mid-batch the other finishes it, every request exactly once', { timeout: 300_000 }, async () => {
-    const batchId = await rig.submit(N, 'replicas.jsonl');
+    // Answers of a fixed length (llama-server's ignore_eos), so the batch outlasts the wait below instead of
+    // racing it. Each llama-server runs one thread (-t 1): the two "nodes" share this machine's cores, and
+    // two thread pools spinning on two cores made every request ~100x slower (a 120 s timeout in CI).
+    const batchId = await rig.submit(N, 'replicas.jsonl', { max_tokens: 24, ignore_eos: true });
     await waitFor('both replicas to have served requests', async () => {
       const list = await status();
-      return list.length === 2 && list.every((r) => r.requestsServed >= 5) ? list : null;
+      if (list.length === 2 && list.every((r) => r.requestsServed >= 5)) return list;
+      // Thrown, not returned: waitFor's timeout message then says what the replicas and the batch were doing.
+      const b = await rig.call('batches.get', { id: batchId });
+      const backends = (await rig.snapshot()).backends.filter((x) => x.name.startsWith('replica on'));
+      throw new Error([
+        `batch ${b.status} ${b.counts.completed}/${N}`,
+        ...list.map((r) => `${r.node} ${r.state} served ${r.requestsServed}`),
+        ...backends.map((x) => `${x.name} ${x.health} inFlight ${x.inFlight} served ${x.requestsServed}${x.lastError ? ` (${x.lastError})` : ''}`),
+      ].join('; '));
     }, 120_000, 100);
 
     const victim = (await status()).find((r) => r.node === 'node2')!;
@@ -120,7 +131,7 @@ describe.skipIf(unavailable !== null)('replicas: the model served on every node'
   });
 
   it('stops a node\'s replica when the node is removed, leaving no process on it and no backend behind', { timeout: 120_000 }, async () => {
-    const started = await cli(['start', '--model', rig.model, '--llama-server', rig.llama.llamaServer, '--node', 'node2', '--', '-c', '2048', '-np', '2', '-a', MODEL_ALIAS]);
+    const started = await cli(['start', '--model', rig.model, '--llama-server', rig.llama.llamaServer, '--node', 'node2', '--', '-c', '2048', '-np', '2', '-t', '1', '-a', MODEL_ALIAS]);
     expect(started.code, started.text).toBe(0);
     const node2 = rig.net.nodes.find((n) => n.name === 'node2')!;
     expect(rig.net.processes(node2).some((p) => p.cmdline.includes('llama-server'))).toBe(true);

@@ -40,7 +40,7 @@ describe.skipIf(unavailable !== null)('replicas survive an engine restart', () =
         acceptedHostKey: n.sshd.hostKeyFingerprint,
       });
     }
-    await rig.call('replicas.start', { model: rig.model, llamaServerPath: rig.llama.llamaServer, extraArgs: ['-c', '2048', '-np', '2', '-a', MODEL_ALIAS] });
+    await rig.call('replicas.start', { model: rig.model, llamaServerPath: rig.llama.llamaServer, extraArgs: ['-c', '2048', '-np', '2', '-t', '1', '-a', MODEL_ALIAS] });
     await bothReady();
   }, 240_000);
   afterAll(async () => {
