@@ -31,8 +31,13 @@ const nativeExternals = ['electron', 'better-sqlite3', 'ssh2', 'cpu-features'];
 const cjsBanner = [
   '"use strict";',
   "const __bd_import_meta_url = require('node:url').pathToFileURL(__filename).href;",
-  'const __bd_worker_url = (name) => require(\'node:url\').pathToFileURL(require(\'node:path\').join(',
-  "  __dirname.replace(/([\\\\/])app\\.asar([\\\\/])/, '$1app.asar.unpacked$2'), 'workers', name));",
+  // Called from the main bundle (workers/ is beside it) and from a worker bundle (it is workers/ itself: the
+  // ingest worker starts the row writer), so both find the same file.
+  'const __bd_worker_url = (name) => {',
+  "  const dir = __dirname.replace(/([\\\\/])app\\.asar([\\\\/])/, '$1app.asar.unpacked$2');",
+  "  const path = require('node:path');",
+  "  return require('node:url').pathToFileURL(path.join(path.basename(dir) === 'workers' ? dir : path.join(dir, 'workers'), name));",
+  '};',
 ].join('\n');
 
 // Worker threads: the engine starts them with `new Worker(new URL('./x.ts', import.meta.url))`, which

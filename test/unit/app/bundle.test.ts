@@ -16,7 +16,7 @@ import type { BatchSummary } from '../../../shared/batch.ts';
 import type { StoredUpload, UploadProgress, UploadReport } from '../../../shared/upload.ts';
 import type { BackendInfo } from '../../../shared/backend.ts';
 import { CONTENT_SECURITY_POLICY } from '../../../src-main/app/securityPolicy.ts';
-import { BAD_CORPUS, goodBatchText } from '../../support/batchFiles.ts';
+import { BAD_CORPUS, goodBatchText, writeGoodBatchFile } from '../../support/batchFiles.ts';
 import { createFakeElectron, type FakeElectron } from './fakeElectron.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -149,6 +149,24 @@ describe('the built main bundle with the real engine', () => {
     fake.state.savePath = null;
     expect(await call('batches.saveResults', { id: batch.id, kind: 'error' })).toEqual({ path: null, lines: 0 });
   }, 40_000);
+
+  it('queues every request of a file over 32 MiB, whose rows the bundle writes on its own row-writer thread', async () => {
+    // From 32 MiB the ingest worker starts a second worker; in the bundle it must find that one's script too
+    // (it once looked in workers/workers/ and the ingest waited for ever).
+    const count = 130_000;
+    const { file, bytes } = await writeGoodBatchFile(path.join(work, 'big.jsonl'), { count });
+    expect(bytes).toBeGreaterThan(32 * 1024 * 1024);
+    const stored = await call<StoredUpload>('files.importPath', { path: file });
+    const report = await call<UploadReport>('files.validate', { fileId: stored.fileId });
+    expect(report).toMatchObject({ ok: true, lineCount: count });
+    const batch = await call<BatchSummary>('batches.submit', { fileId: stored.fileId, name: 'big.jsonl', priority: 0 });
+    const queued = await until('the big batch queued', async () => {
+      const b = (await call<BatchSummary[]>('batches.list', {})).find((x) => x.id === batch.id);
+      return b && b.status !== 'validating' ? b : null;
+    }, 30_000);
+    expect(queued.counts.total).toBe(count);
+    await call('batches.cancel', { id: batch.id });
+  }, 60_000);
 
   it('refuses to import a path that is not a file, saying why', async () => {
     await expect(call('files.importPath', { path: path.join(work, 'no-such.jsonl') })).rejects.toThrow(/invalid_input: Could not read .*no-such\.jsonl: it does not exist/);

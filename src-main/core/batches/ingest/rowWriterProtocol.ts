@@ -17,12 +17,18 @@ export interface RowWriterData {
   batchId: string;
   /** The ingest's abort flag (1 = stop). */
   abortFlag: Int32Array;
-  /** [IN_FLIGHT] chunks sent and not yet written; [WRITER_FAILED] 1 once the writer gave up. */
+  /**
+   * [IN_FLIGHT] chunks sent and not yet written; [WRITER_FAILED] 1 once the writer gave up; [WRITER_STARTED] 1
+   * once its script runs; [CHUNKS_WRITTEN] chunks written so far, which the validator watches for progress.
+   */
   shared: Int32Array;
 }
 
 export const IN_FLIGHT = 0;
 export const WRITER_FAILED = 1;
+export const WRITER_STARTED = 2;
+export const CHUNKS_WRITTEN = 3;
+export const SHARED_SLOTS = 4;
 
 export type RowWriterCommand =
   | { type: 'rows'; chunk: RowChunk }

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { RequestRowWriter } from './insertRequests.ts';
-import { IN_FLIGHT, WRITER_FAILED, type RowChunk, type RowWriterData, type RowWriterReply, type RowWriterCommand } from './rowWriterProtocol.ts';
+import { CHUNKS_WRITTEN, IN_FLIGHT, WRITER_FAILED, WRITER_STARTED, type RowChunk, type RowWriterData, type RowWriterReply, type RowWriterCommand } from './rowWriterProtocol.ts';
 
 /**
  * Worker entry: writes the request rows the validating thread hands over, chunk by chunk, so SQLite's work runs
@@ -8,6 +8,7 @@ import { IN_FLIGHT, WRITER_FAILED, type RowChunk, type RowWriterData, type RowWr
  */
 const { dbPath, batchId, abortFlag, shared } = workerData as RowWriterData;
 const port = parentPort!;
+Atomics.store(shared, WRITER_STARTED, 1);
 
 function reply(message: RowWriterReply): void {
   port.postMessage(message);
@@ -39,6 +40,7 @@ port.on('message', (command: RowWriterCommand) => {
   try {
     if (command.type === 'rows') {
       write(writer, command.chunk);
+      Atomics.add(shared, CHUNKS_WRITTEN, 1);
       Atomics.sub(shared, IN_FLIGHT, 1);
       Atomics.notify(shared, IN_FLIGHT);
     } else if (command.type === 'finish') {
