@@ -160,10 +160,12 @@ describe('the built main bundle with the real engine', () => {
     const report = await call<UploadReport>('files.validate', { fileId: stored.fileId });
     expect(report).toMatchObject({ ok: true, lineCount: count });
     const batch = await call<BatchSummary>('batches.submit', { fileId: stored.fileId, name: 'big.jsonl', priority: 0 });
-    const queued = await until('the big batch queued', async () => {
-      const b = (await call<BatchSummary[]>('batches.list', {})).find((x) => x.id === batch.id);
-      return b && b.status !== 'validating' ? b : null;
-    }, 30_000);
+    let queued = batch;
+    for (const deadline = Date.now() + 30_000; queued.status === 'validating' && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 50));
+      queued = (await call<BatchSummary[]>('batches.list', {})).find((x) => x.id === batch.id)!;
+    }
+    expect(['queued', 'in_progress']).toContain(queued.status); // the simulator of the test above may take it at once
     expect(queued.counts.total).toBe(count);
     await call('batches.cancel', { id: batch.id });
   }, 60_000);
