@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The newest modification time under `entries` (files or folders, missing ones ignored). */
 function newestMtimeMs(root, entries) {
@@ -52,6 +53,12 @@ const TARGETS = {
     inputs: ['src-renderer', 'shared', 'vite.config.ts', 'package-lock.json'],
     command: (root) => [process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error']],
   },
+  serve: {
+    label: 'the headless engine (esbuild)',
+    outputs: ['dist/serve/cli.cjs'],
+    inputs: ['src-main', 'shared', 'scripts/build-app.js', 'package-lock.json'],
+    command: (root) => [process.execPath, [path.join(root, 'scripts', 'build-app.js'), '--only', 'serve']],
+  },
   app: {
     label: 'the desktop bundles (esbuild)',
     outputs: ['dist/app/main.cjs', 'dist/app/preload.cjs'],
@@ -60,7 +67,7 @@ const TARGETS = {
   },
 };
 
-/** Builds `target` ('renderer' | 'app') when stale; exits the process with a one-line cause on failure. */
+/** Builds `target` ('renderer' | 'serve' | 'app') when stale; exits the process with a one-line cause on failure. */
 export function ensureBuilt(root, target, who) {
   const t = TARGETS[target];
   const reason = buildStaleReason(root, t.outputs, t.inputs);
@@ -71,5 +78,18 @@ export function ensureBuilt(root, target, who) {
   if (res.status !== 0) {
     process.stderr.write(`${who}: building ${t.label} failed (exit ${res.status ?? res.signal}); the errors are above.\n`);
     process.exit(res.status || 1);
+  }
+}
+
+// `node scripts/ensure-build.js renderer serve`: what `npm run serve` needs, built when stale.
+const self = fileURLToPath(import.meta.url);
+if (process.argv[1] && path.resolve(process.argv[1]) === self) {
+  const root = path.resolve(path.dirname(self), '..');
+  for (const target of process.argv.slice(2)) {
+    if (!(target in TARGETS)) {
+      process.stderr.write(`ensure-build: no target ${target} (${Object.keys(TARGETS).join(', ')})\n`);
+      process.exit(2);
+    }
+    ensureBuilt(root, target, 'ensure-build');
   }
 }

@@ -3,6 +3,7 @@
  * floor measured in the same run: one process reading the file with readline, JSON.parse of every line and a
  * Set of custom_ids. The window path is Chromium (Playwright) on `batchdeck serve`: the file dropped from disk,
  * streamed to POST /v1/files, validated once (report on screen), then "Submit batch" until the batch is queued.
+ * Both paths run the engine as `npm run serve` does: the bundle in dist/serve.
  * The API path is the OpenAI way: multipart POST /v1/files, POST /v1/batches, until queued; its client streams
  * the file as `curl -F` does, and a second run uses fetch with FormData for comparison (its own CPU shown). Engine peak RSS
  * is the serve process's VmHWM (each path gets a fresh serve); renderer heap is sampled in the page.
@@ -15,9 +16,9 @@ import path from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import { dropDiskFileOnWindow } from '../e2e/support/page.ts';
 import { api, waitFor } from '../support/batchApi.ts';
-import { startServe, type Spawned } from '../support/processes.ts';
+import { NODE24, REPO, startServe, type Spawned } from '../support/processes.ts';
 import type { BenchRow } from './benchRow.ts';
-import { uploadMultipart } from './multipartUpload.ts';
+import { uploadMultipart } from '../support/multipartUpload.ts';
 
 const LINES = Number(process.env['BATCHDECK_BENCH_LINES'] ?? 1_000_000);
 const MB = 1024 * 1024;
@@ -55,8 +56,11 @@ function floor(file: string): { seconds: number; cpu: number; rssMb: number } {
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1024 * 1024 })) as { seconds: number; cpu: number; rssMb: number };
 }
 
+/** What `npm run serve` runs: the engine bundled (scripts/build-app.js --only serve), built when stale. */
+const SERVE_BUNDLE = path.join(REPO, 'dist', 'serve', 'cli.cjs');
+
 async function windowPath(file: string, dataDir: string, browser: Browser) {
-  const serve = await startServe(['--data-dir', dataDir]);
+  const serve = await startServe(['--data-dir', dataDir], undefined, SERVE_BUNDLE);
   try {
     const page = await browser.newPage();
     await page.goto(`${serve.url}/#/submit`);
@@ -99,7 +103,7 @@ async function upload(serverUrl: string, file: string, client: 'stream' | 'fetch
 }
 
 async function apiPath(file: string, dataDir: string, client: 'stream' | 'fetch') {
-  const serve: Spawned = await startServe(['--data-dir', dataDir]);
+  const serve: Spawned = await startServe(['--data-dir', dataDir], undefined, SERVE_BUNDLE);
   try {
     const started = performance.now();
     const cpuBefore = cpuSeconds(serve.child.pid!);
@@ -128,6 +132,7 @@ export async function runWindowBench(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchdeck-window-bench-'));
   let browser: Browser | null = null;
   try {
+    execFileSync(NODE24, [path.join(REPO, 'scripts', 'ensure-build.js'), 'renderer', 'serve'], { stdio: 'inherit' });
     const file = path.join(dir, 'batch.jsonl');
     const bytes = writeFile(file);
     const f = floor(file);

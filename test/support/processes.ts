@@ -13,9 +13,12 @@ export interface Spawned {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `batchdeck <args>` and resolves with the URL it prints once listening. */
-export function startCli(args: string[], urlPattern: RegExp, opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Spawned> {
-  const child = spawn(NODE24, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `batchdeck <args>` and resolves with the URL it prints once listening. `entry` runs another build of
+ * the CLI than the sources, such as the bundle `npm run serve` runs (dist/serve/cli.cjs).
+ */
+export function startCli(args: string[], urlPattern: RegExp, opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; entry?: string } = {}): Promise<Spawned> {
+  const child = spawn(NODE24, [opts.entry ?? CLI, ...args], { cwd: REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -49,8 +52,8 @@ export function startCli(args: string[], urlPattern: RegExp, opts: { env?: NodeJ
   });
 }
 
-export function startServe(args: string[], env?: NodeJS.ProcessEnv): Promise<Spawned> {
-  return startCli(['serve', '--port', '0', '--no-gpu', ...args], /batchdeck serving (http:\/\/\S+)/, { env });
+export function startServe(args: string[], env?: NodeJS.ProcessEnv, entry?: string): Promise<Spawned> {
+  return startCli(['serve', '--port', '0', '--no-gpu', ...args], /batchdeck serving (http:\/\/\S+)/, { env, ...(entry ? { entry } : {}) });
 }
 
 export function startSimulatorProcess(args: string[]): Promise<Spawned> {

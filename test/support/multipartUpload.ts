@@ -4,8 +4,8 @@ import path from 'node:path';
 
 /**
  * `POST /v1/files` as `curl -F purpose=batch -F file=@FILE` sends it: one multipart body, the file streamed
- * from disk into the socket. The bench's API client, so that its own cost on these two cores is a client's
- * (fetch with FormData and a Blob re-chunks the whole file in JS first: about 0.75 s of CPU for 294 MB).
+ * from disk into the socket. The bench's API client (its own cost on these two cores is a client's, where
+ * fetch with FormData and a Blob re-chunks the whole file in JS first: ~0.75 s of CPU for 294 MB), and tests'.
  */
 export function uploadMultipart(server: string, file: string): Promise<{ id: string }> {
   const boundary = `----batchdeck-bench-${Date.now().toString(16)}`;
