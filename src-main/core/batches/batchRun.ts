@@ -40,7 +40,7 @@ export class BatchRun {
   completionTokens: number;
   readonly meter = new ThroughputMeter();
   readonly history: ThroughputPoint[] = [];
-  readonly inFlight = new Map<number, { controller: AbortController; backend: LiveBackend }>();
+  readonly inFlight = new Map<number, { abort: () => void; backend: LiveBackend }>();
   lastDispatchAt = 0;
   waitingSince: number | null = null;
   failuresLogged = 0;

@@ -86,7 +86,7 @@ export class Executor {
 
   /** Aborts every in-flight request of a batch (cancel). Partial results already written stay. */
   abortInFlight(run: BatchRun): void {
-    for (const f of run.inFlight.values()) f.controller.abort();
+    for (const f of run.inFlight.values()) f.abort();
   }
 
   flush(): void {
@@ -222,13 +222,12 @@ export class Executor {
       this.finish(run, item, failOutcome(run, item, 'input_unreadable', `Could not read request ${item.customId} from the input file: ${(err as Error).message}`));
       return;
     }
-    const controller = new AbortController();
-    run.inFlight.set(item.idx, { controller, backend });
     if (backend.inFlight === 0) this.quietSince.set(backend.row.id, now);
     backend.inFlight++;
     const started = performance.now();
-    backend.client
-      .post({ url: this.urlFor(backend, run.endpoint), body, apiKey: backend.row.api_key, timeoutMs: this.opts.limits().requestTimeoutMs, signal: controller.signal })
+    const call = backend.client.start({ url: this.urlFor(backend, run.endpoint), body, apiKey: backend.row.api_key, timeoutMs: this.opts.limits().requestTimeoutMs });
+    run.inFlight.set(item.idx, { abort: call.abort, backend });
+    call.response
       .then(
         (res) => this.onResponse(run, item, backend, res, performance.now() - started),
         (err: unknown) => this.onTransportError(run, item, backend, err),
