@@ -74,6 +74,17 @@ describe('executor', () => {
     expect((await done(engine, b.id)).counts).toEqual({ total: 200, completed: 200, failed: 0 });
   });
 
+  it('cancelling a running batch stops its requests in flight at once instead of waiting for their answers', async () => {
+    const { engine } = await setup({ latencyMs: 30_000, slots: 4 }, { concurrency: 4 });
+    const b = await engine.batches.submitContent({ name: 'c', content: chatLines(8), priority: 0 });
+    const inFlight = () => engine.registry.all().reduce((n, x) => n + x.inFlight, 0);
+    await waitFor('4 requests in flight', () => inFlight() === 4);
+    expect(engine.batches.cancel(b.id)).toMatchObject({ status: 'cancelled', counts: { completed: 0 } });
+    // Their answers would take 30 s: the slots are free long before, because the requests were stopped.
+    await waitFor('the stopped requests to leave the backend', () => inFlight() === 0, 5_000, 20);
+    expect(engine.batches.summary(b.id)).toMatchObject({ status: 'cancelled', counts: { completed: 0 } });
+  });
+
   it('routes a batch only to a backend that serves its model, and says why it waits when none does', async () => {
     const { engine } = await setup({ latencyMs: 1, slots: 4, models: ['sim-model'] });
     const b = await engine.batches.submitContent({ name: 'm', content: chatLines(5, { model: 'other-model' }), priority: 0 });
