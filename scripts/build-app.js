@@ -3,7 +3,8 @@
 //   src-main/app/main.ts   -> dist/app/main.cjs          (Node, CommonJS: what Electron loads as package "main")
 //   worker threads         -> dist/app/workers/<name>.cjs (see "Worker threads" below)
 //   src-preload/preload.ts -> dist/app/preload.cjs       (sandboxed preload: one file, requires only 'electron')
-//   src-main/cli.ts        -> dist/serve/cli.cjs         (`npm run serve`; only with --only serve)
+//   src-main/cli.ts        -> dist/serve/cli.cjs         (`npm run serve`; only with --only serve, and
+//                             serveCommand.cjs beside it, which `npm start` runs when no desktop window opens)
 // The renderer is built separately by vite into dist/renderer.
 //
 // Usage: node scripts/build-app.js [--production] [--only main|preload|serve] [--outdir DIR]
@@ -135,7 +136,8 @@ async function main() {
     main: () => withWorkers({ main: 'src-main/app/main.ts' }),
     // The headless engine as one file: Node then strips no TypeScript at run time, which cost each thread
     // (the engine and its two ingest workers) its own copy of the type stripper, ~10 MB apiece.
-    serve: () => withWorkers({ cli: 'src-main/cli.ts' }, { target: 'node24' }),
+    // cli.cjs for `npm run serve`; serveCommand.cjs (runServeCommand) for `npm start` where no desktop window opens.
+    serve: () => withWorkers({ cli: 'src-main/cli.ts', serveCommand: 'src-main/cli/serveCommand.ts' }, { target: 'node24' }),
     preload: async () => {
       await build({
         ...common,

@@ -55,7 +55,7 @@ const TARGETS = {
   },
   serve: {
     label: 'the headless engine (esbuild)',
-    outputs: ['dist/serve/cli.cjs'],
+    outputs: ['dist/serve/cli.cjs', 'dist/serve/serveCommand.cjs'],
     inputs: ['src-main', 'shared', 'scripts/build-app.js', 'package-lock.json'],
     command: (root) => [process.execPath, [path.join(root, 'scripts', 'build-app.js'), '--only', 'serve']],
   },

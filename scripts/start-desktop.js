@@ -110,7 +110,7 @@ async function main() {
     runDesktop(desktop.binary, argv);
     return;
   }
-  // Loaded only here, under the project's Node: it imports the engine's TypeScript.
+  ensureBuilt(root, 'serve', WHO);
   const { startHeadless } = await import('./start-headless.js');
   const status = await startHeadless({ reason: desktop.reason, argv, who: WHO });
   // Exit at once rather than let the loop drain: a natural exit first closes the signal handles, and Ctrl-C's

@@ -1,9 +1,12 @@
 // `npm start` where the desktop window cannot open (no Electron binary, no display): the same engine runs in
 // this process as `batchdeck serve` does, and the same window is served over HTTP, opened in the system
-// browser when there is a display to show it on. Runs under the project's Node (24): it loads the engine's
-// TypeScript directly.
+// browser when there is a display to show it on. Runs under the project's Node (24), with the engine as
+// `npm run serve` runs it: bundled (dist/serve/serveCommand.cjs, built by the caller when stale).
 import { spawn } from 'node:child_process';
-import { runServeCommand } from '../src-main/cli/serveCommand.ts';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const SERVE_BUNDLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'serve', 'serveCommand.cjs');
 
 export const DEFAULT_PORT = 4080;
 
@@ -101,6 +104,7 @@ export async function startHeadless({ reason, argv, who }) {
     const opener = openInBrowser(url, (why) => process.stdout.write(`${who}: ${why}; open ${url} yourself.\n`));
     process.stdout.write(`${who}: opening ${url} in your browser (${opener}). Ctrl-C stops Batchdeck.\n`);
   };
+  const { runServeCommand } = await import(pathToFileURL(SERVE_BUNDLE).href);
   const serving = runServeCommand(args, (line) => process.stdout.write(`${line}\n`));
   let ended = false;
   void serving.finally(() => (ended = true)).catch(() => {});
