@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const NODE24 = path.join(REPO, 'node_modules/.bin/node');
-export const CLI = path.join(REPO, 'src-main/cli.ts');
+/** The sources; BATCHDECK_TEST_CLI=dist/serve/cli.cjs runs a suite against the bundle `npm run serve` runs. */
+export const CLI = path.resolve(REPO, process.env['BATCHDECK_TEST_CLI'] ?? 'src-main/cli.ts');
 
 export interface Spawned {
   child: ChildProcess;
