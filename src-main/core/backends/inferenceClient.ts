@@ -58,10 +58,6 @@ export class InferenceClient {
     this.agent.maxFreeSockets = n;
   }
 
-  post(req: InferenceRequest): Promise<InferenceResponse> {
-    return this.start(req).response;
-  }
-
   /**
    * Sends one request. Stopping it is a plain callback rather than an AbortSignal: at thousands of requests a
    * second an AbortController and its listener per request were a measurable share of the executor's CPU.

@@ -64,7 +64,7 @@ export class ParallelRowWriter implements RequestRows {
     const url = options.workerUrl ?? WORKER_URL;
     // A bundle that put the script elsewhere would otherwise show only as an ingest that never ends.
     if (url.protocol === 'file:' && !fs.existsSync(fileURLToPath(url))) {
-      throw new Error(`the row writer's script is missing at ${fileURLToPath(url)} (a broken build): reinstall, or rebuild with npm run build`);
+      throw new Error(`the row writer's script is missing at ${fileURLToPath(url)} (a broken build): rebuild it, with npm run build:app for the desktop app or npm run serve for the headless engine`);
     }
     this.#dbPath = dbPath;
     this.#batchId = batchId;
