@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Snapshot } from '../../../shared/contract/index.ts';
+import type { RequestInput, Snapshot } from '../../../shared/contract/index.ts';
 import { api, chatLines, downloadLines, submitText, waitFor } from '../../support/batchApi.ts';
 import { tinyLlamaModelPath } from '../../support/gguf/tinyLlamaModel.ts';
 import { requireLlamaBinaries, type LlamaBinaries } from '../../support/llamaBinaries.ts';
@@ -133,15 +133,20 @@ export class ClusterRig {
     return this.call('app.snapshot', {});
   }
 
-  /** Adds both nodes, starts rpc-server on them and the coordinator over them; resolves when it is ready. */
-  async startCluster(options: { autoRecovery?: boolean } = {}): Promise<void> {
-    await this.call('settings.update', { autoRecovery: options.autoRecovery ?? true });
+  /** Adds both namespace hosts as nodes, their host keys accepted; `extra` adds to each node's settings. */
+  async addNodes(extra: Partial<RequestInput<'nodes.add'>> = {}): Promise<void> {
     for (const n of this.net.nodes) {
       await this.call('nodes.add', {
         name: n.name, host: n.address, sshPort: n.sshd.port, user: n.sshd.user, auth: { method: 'key', keyPath: n.sshd.keyPath },
-        rpcServerPath: '', rpcPort: RPC_PORT, devices: '', cache: false, bind: 'tunnel', acceptedHostKey: n.sshd.hostKeyFingerprint,
+        acceptedHostKey: n.sshd.hostKeyFingerprint, ...extra,
       });
     }
+  }
+
+  /** Adds both nodes, starts rpc-server on them and the coordinator over them; resolves when it is ready. */
+  async startCluster(options: { autoRecovery?: boolean } = {}): Promise<void> {
+    await this.call('settings.update', { autoRecovery: options.autoRecovery ?? true });
+    await this.addNodes({ rpcServerPath: '', rpcPort: RPC_PORT, devices: '', cache: false, bind: 'tunnel' });
     const nodes = await this.call('nodes.startAll', {});
     const notRunning = nodes.filter((n) => n.state !== 'running');
     if (notRunning.length) throw new Error(`nodes did not start: ${notRunning.map((n) => `${n.name}: ${n.state} ${n.message}`).join('; ')}`);

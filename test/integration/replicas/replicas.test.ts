@@ -33,12 +33,7 @@ describe.skipIf(unavailable !== null)('replicas: the model served on every node'
   beforeAll(async () => {
     rig = await ClusterRig.create();
     await rig.startEngine();
-    for (const n of rig.net.nodes) {
-      await rig.call('nodes.add', {
-        name: n.name, host: n.address, sshPort: n.sshd.port, user: n.sshd.user, auth: { method: 'key', keyPath: n.sshd.keyPath },
-        acceptedHostKey: n.sshd.hostKeyFingerprint,
-      });
-    }
+    await rig.addNodes();
   }, 180_000);
   afterAll(async () => {
     await rig?.call('replicas.stop', {}).catch(() => undefined);

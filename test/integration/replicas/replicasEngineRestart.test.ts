@@ -34,12 +34,7 @@ describe.skipIf(unavailable !== null)('replicas survive an engine restart', () =
   beforeAll(async () => {
     rig = await ClusterRig.create();
     await rig.startEngine();
-    for (const n of rig.net.nodes) {
-      await rig.call('nodes.add', {
-        name: n.name, host: n.address, sshPort: n.sshd.port, user: n.sshd.user, auth: { method: 'key', keyPath: n.sshd.keyPath },
-        acceptedHostKey: n.sshd.hostKeyFingerprint,
-      });
-    }
+    await rig.addNodes();
     await rig.call('replicas.start', { model: rig.model, llamaServerPath: rig.llama.llamaServer, extraArgs: ['-c', '2048', '-np', '2', '-t', '1', '-a', MODEL_ALIAS] });
     await bothReady();
   }, 240_000);
